@@ -1,0 +1,1 @@
+"""The application around the model core: window, panels, data, training, CLI."""

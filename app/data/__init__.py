@@ -1,0 +1,1 @@
+"""Qt-free data code: data sets, mask decoding, splits, augmentation, caching."""

@@ -1,0 +1,351 @@
+"""The graph document: the one source of truth for a model's layout.
+
+Nodes, wires (edges) and titled frames, with a change notification for every
+edit. The canvas only listens; undo commands call these methods; the compiler
+and the JSON writer read them. Every method refuses bad edits with a GraphError
+that names the node or port, and emits only when something really changed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from . import registry
+from .base import Component
+from .errors import ConnectionRefused, GraphError, RefusalReason
+from .events import Event
+
+Position = tuple[float, float]
+
+
+@dataclass
+class Node:
+    """A placed component: its type name, settings (complete, validated) and position."""
+
+    id: str
+    type: str
+    position: Position = (0.0, 0.0)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A wire from an output port to an input port."""
+
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+    def touches(self, node_id: str) -> bool:
+        return node_id in (self.source, self.target)
+
+
+@dataclass
+class Frame:
+    """A titled group of nodes; the canvas draws it around its members."""
+
+    id: str
+    title: str
+    nodes: list[str] = field(default_factory=list)
+
+
+_ID_SAFE = re.compile(r"[^0-9a-zA-Z_]")
+
+
+class GraphDocument:
+    """Nodes, edges and frames, with events for every change."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, Node] = {}
+        self._edges: list[Edge] = []
+        self._frames: dict[str, Frame] = {}
+        self._components: dict[str, tuple[tuple, Component]] = {}
+        self.node_added = Event("node_added")          # (node)
+        self.node_removed = Event("node_removed")      # (node)
+        self.node_moved = Event("node_moved")          # (node)
+        self.setting_changed = Event("setting_changed")  # (node, name, old, new)
+        self.edge_added = Event("edge_added")          # (edge)
+        self.edge_removed = Event("edge_removed")      # (edge)
+        self.frame_added = Event("frame_added")        # (frame)
+        self.frame_removed = Event("frame_removed")    # (frame)
+        self.frame_changed = Event("frame_changed")    # (frame)
+        self.changed = Event("changed")                # () after any edit
+        self.reset = Event("reset")                    # () after clear()/load
+
+    # --- reading ---------------------------------------------------------------
+    @property
+    def nodes(self) -> list[Node]:
+        return list(self._nodes.values())
+
+    @property
+    def edges(self) -> list[Edge]:
+        return list(self._edges)
+
+    @property
+    def frames(self) -> list[Frame]:
+        return list(self._frames.values())
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self._nodes[node_id]
+        except KeyError:
+            raise GraphError(f"no node with id '{node_id}'", node_id) from None
+
+    def has_node(self, node_id: str) -> bool:
+        return node_id in self._nodes
+
+    def frame(self, frame_id: str) -> Frame:
+        try:
+            return self._frames[frame_id]
+        except KeyError:
+            raise GraphError(f"no frame with id '{frame_id}'") from None
+
+    def component(self, node_id: str) -> Component:
+        """The node's component instance (cached until its settings change)."""
+        node = self.node(node_id)
+        key = (node.type, tuple(sorted(node.settings.items())))
+        cached = self._components.get(node_id)
+        if cached is None or cached[0] != key:
+            cached = (key, registry.create(node.type, node.settings))
+            self._components[node_id] = cached
+        return cached[1]
+
+    def input_ports(self, node_id: str) -> list[str]:
+        return self.component(node_id).input_ports()
+
+    def output_ports(self, node_id: str) -> list[str]:
+        return self.component(node_id).output_ports()
+
+    def edges_into(self, node_id: str) -> list[Edge]:
+        return [e for e in self._edges if e.target == node_id]
+
+    def edges_from(self, node_id: str) -> list[Edge]:
+        return [e for e in self._edges if e.source == node_id]
+
+    def edge_at_input(self, node_id: str, port: str) -> Edge | None:
+        for edge in self._edges:
+            if edge.target == node_id and edge.target_port == port:
+                return edge
+        return None
+
+    def new_node_id(self, type_name: str) -> str:
+        """A fresh, readable id such as ``conv3`` (also a valid Python name)."""
+        stem = _ID_SAFE.sub("_", type_name.lower()) or "node"
+        stem = {"convolution": "conv", "pooling": "pool", "upsample": "up"}.get(stem, stem)
+        n = 1
+        while f"{stem}{n}" in self._nodes:
+            n += 1
+        return f"{stem}{n}"
+
+    def new_frame_id(self) -> str:
+        n = 1
+        while f"frame{n}" in self._frames:
+            n += 1
+        return f"frame{n}"
+
+    # --- nodes -------------------------------------------------------------------
+    def add_node(self, type_name: str, position: Position = (0.0, 0.0),
+                 settings: dict[str, Any] | None = None, node_id: str | None = None) -> Node:
+        """Add a node; unknown types, bad settings and duplicate ids are refused."""
+        component = registry.create(type_name, settings)
+        node_id = node_id or self.new_node_id(type_name)
+        if node_id in self._nodes:
+            raise GraphError(f"a node with id '{node_id}' already exists", node_id)
+        node = Node(node_id, type_name, _position(position), dict(component.settings))
+        self._nodes[node_id] = node
+        self._components[node_id] = ((node.type, tuple(sorted(node.settings.items()))), component)
+        self.node_added.emit(node)
+        self.changed.emit()
+        return node
+
+    def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
+        """Remove a node and its wires; returns both so an undo can restore them."""
+        node = self.node(node_id)
+        removed = [e for e in self._edges if e.touches(node_id)]
+        for edge in removed:
+            self._remove_edge(edge)
+        for frame in self._frames.values():
+            if node_id in frame.nodes:
+                frame.nodes.remove(node_id)
+                self.frame_changed.emit(frame)
+        del self._nodes[node_id]
+        self._components.pop(node_id, None)
+        self.node_removed.emit(node)
+        self.changed.emit()
+        return node, removed
+
+    def move_node(self, node_id: str, position: Position) -> None:
+        self.move_nodes({node_id: position})
+
+    def move_nodes(self, positions: dict[str, Position]) -> None:
+        """Move several nodes with one ``changed`` notification."""
+        moved = False
+        for node_id, position in positions.items():
+            node = self.node(node_id)
+            new = _position(position)
+            if node.position != new:
+                node.position = new
+                self.node_moved.emit(node)
+                moved = True
+        if moved:
+            self.changed.emit()
+
+    def set_setting(self, node_id: str, name: str, value: Any) -> None:
+        """Change one setting; refused if it would drop a wired port."""
+        node = self.node(node_id)
+        component = self.component(node_id)
+        new_value = component.SCHEMA.get(name).validate(value)
+        old_value = node.settings[name]
+        if new_value == old_value and type(new_value) is type(old_value):
+            return
+        candidate = registry.create(node.type, {**node.settings, name: new_value})
+        self._check_ports_still_wired(node_id, candidate)
+        node.settings[name] = new_value
+        self.setting_changed.emit(node, name, old_value, new_value)
+        self.changed.emit()
+
+    def _check_ports_still_wired(self, node_id: str, candidate: Component) -> None:
+        inputs, outputs = set(candidate.input_ports()), set(candidate.output_ports())
+        for edge in self._edges:
+            if edge.target == node_id and edge.target_port not in inputs:
+                raise GraphError(f"port '{edge.target_port}' of '{node_id}' is wired; "
+                                 "remove that wire first", node_id)
+            if edge.source == node_id and edge.source_port not in outputs:
+                raise GraphError(f"port '{edge.source_port}' of '{node_id}' is wired; "
+                                 "remove that wire first", node_id)
+
+    # --- edges -------------------------------------------------------------------
+    def check_connection(self, node_a: str, port_a: str, node_b: str, port_b: str) -> Edge:
+        """The wire between two ports, oriented output -> input, or ConnectionRefused.
+
+        The ports may be given in either order (a drag can start at an input).
+        """
+        for node_id in (node_a, node_b):
+            if node_id not in self._nodes:
+                raise ConnectionRefused(RefusalReason.UNKNOWN_NODE, f"'{node_id}'", node_id)
+        dir_a, dir_b = self._direction(node_a, port_a), self._direction(node_b, port_b)
+        if node_a == node_b:
+            raise ConnectionRefused(RefusalReason.SAME_NODE, f"'{node_a}'", node_a)
+        if dir_a == dir_b:
+            raise ConnectionRefused(RefusalReason.SAME_DIRECTION,
+                                    f"'{node_a}.{port_a}' and '{node_b}.{port_b}' are both "
+                                    f"{dir_a}s", node_b)
+        edge = (Edge(node_a, port_a, node_b, port_b) if dir_a == "output"
+                else Edge(node_b, port_b, node_a, port_a))
+        if edge in self._edges:
+            raise ConnectionRefused(RefusalReason.DUPLICATE, "", edge.target)
+        taken = self.edge_at_input(edge.target, edge.target_port)
+        if taken is not None:
+            raise ConnectionRefused(RefusalReason.PORT_TAKEN,
+                                    f"'{edge.target}.{edge.target_port}' is fed by "
+                                    f"'{taken.source}'", edge.target)
+        if self._reaches(edge.target, edge.source):
+            raise ConnectionRefused(RefusalReason.CYCLE,
+                                    f"'{edge.source}' already depends on '{edge.target}'",
+                                    edge.target)
+        return edge
+
+    def can_connect(self, node_a: str, port_a: str, node_b: str, port_b: str
+                    ) -> tuple[bool, RefusalReason | None, str]:
+        """Yes/no for the canvas while dragging: (ok, reason, message)."""
+        try:
+            self.check_connection(node_a, port_a, node_b, port_b)
+        except ConnectionRefused as refusal:
+            return False, refusal.reason, str(refusal)
+        return True, None, ""
+
+    def connect(self, source: str, source_port: str, target: str, target_port: str) -> Edge:
+        edge = self.check_connection(source, source_port, target, target_port)
+        self._edges.append(edge)
+        self.edge_added.emit(edge)
+        self.changed.emit()
+        return edge
+
+    def disconnect(self, edge: Edge) -> None:
+        if edge not in self._edges:
+            raise GraphError(f"no wire {edge.source}.{edge.source_port} -> "
+                             f"{edge.target}.{edge.target_port}", edge.target)
+        self._remove_edge(edge)
+        self.changed.emit()
+
+    def _remove_edge(self, edge: Edge) -> None:
+        self._edges.remove(edge)
+        self.edge_removed.emit(edge)
+
+    def _direction(self, node_id: str, port: str) -> str:
+        component = self.component(node_id)
+        if port in component.output_ports():
+            return "output"
+        if port in component.input_ports():
+            return "input"
+        valid = component.input_ports() + component.output_ports()
+        raise ConnectionRefused(RefusalReason.UNKNOWN_PORT,
+                                f"'{node_id}' ({self._nodes[node_id].type}) has no port "
+                                f"'{port}' (ports: {', '.join(valid) or 'none'})", node_id)
+
+    def _reaches(self, start: str, goal: str) -> bool:
+        """True if ``goal`` is downstream of (or equal to) ``start``."""
+        seen, stack = set(), [start]
+        while stack:
+            current = stack.pop()
+            if current == goal:
+                return True
+            if current not in seen:
+                seen.add(current)
+                stack.extend(e.target for e in self._edges if e.source == current)
+        return False
+
+    # --- frames -------------------------------------------------------------------
+    def add_frame(self, title: str, node_ids: Iterable[str], frame_id: str | None = None) -> Frame:
+        members = [self.node(n).id for n in node_ids]
+        frame_id = frame_id or self.new_frame_id()
+        if frame_id in self._frames:
+            raise GraphError(f"a frame with id '{frame_id}' already exists")
+        frame = Frame(frame_id, str(title), members)
+        self._frames[frame_id] = frame
+        self.frame_added.emit(frame)
+        self.changed.emit()
+        return frame
+
+    def remove_frame(self, frame_id: str) -> Frame:
+        frame = self.frame(frame_id)
+        del self._frames[frame_id]
+        self.frame_removed.emit(frame)
+        self.changed.emit()
+        return frame
+
+    def set_frame(self, frame_id: str, title: str | None = None,
+                  node_ids: Iterable[str] | None = None) -> None:
+        frame = self.frame(frame_id)
+        new_title = frame.title if title is None else str(title)
+        new_nodes = frame.nodes if node_ids is None else [self.node(n).id for n in node_ids]
+        if (new_title, new_nodes) == (frame.title, frame.nodes):
+            return
+        frame.title, frame.nodes = new_title, list(new_nodes)
+        self.frame_changed.emit(frame)
+        self.changed.emit()
+
+    # --- whole document --------------------------------------------------------------
+    def clear(self) -> None:
+        self._nodes.clear()
+        self._edges.clear()
+        self._frames.clear()
+        self._components.clear()
+        self.reset.emit()
+        self.changed.emit()
+
+    def replace_with(self, other: "GraphDocument") -> None:
+        """Take over another document's content (File > Open keeps listeners)."""
+        self._nodes = {n.id: Node(n.id, n.type, n.position, dict(n.settings)) for n in other.nodes}
+        self._edges = list(other.edges)
+        self._frames = {f.id: Frame(f.id, f.title, list(f.nodes)) for f in other.frames}
+        self._components.clear()
+        self.reset.emit()
+        self.changed.emit()
+
+
+def _position(position: Iterable[float]) -> Position:
+    x, y = position
+    return (float(x), float(y))
