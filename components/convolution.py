@@ -51,6 +51,7 @@ class Convolution(Component):
         return in_channels if self.settings["mode"] == "depthwise" else self.settings["filters"]
 
     def _padding(self) -> tuple[int | str, int]:
+        # "asymmetric" = an explicit ZeroPad2d; PyTorch's padding="same" warns for even kernels
         """(padding, output_padding) for the chosen mode."""
         s = self.settings
         k, stride, d = s["kernel_size"], s["stride"], s["dilation"]
@@ -59,7 +60,7 @@ class Convolution(Component):
         if s["mode"] == "transpose":
             return transpose_same_padding(k, stride, d)
         if stride == 1 and (d * (k - 1)) % 2 == 1:
-            return "same", 0  # even kernel: PyTorch pads asymmetrically
+            return "asymmetric", 0  # even kernel: one more pixel right/bottom, as TF/Keras
         return same_padding(k, d), 0
 
     def _spatial(self, size: int) -> int:
@@ -69,12 +70,13 @@ class Convolution(Component):
         if s["mode"] == "transpose":
             assert isinstance(padding, int)
             return (size - 1) * stride - 2 * padding + d * (k - 1) + output_padding + 1
-        if padding == "same":
+        if padding == "asymmetric":
             return size
         return conv_output_size(size, k, stride, padding, d)
 
     def output_shape(self, inputs: Mapping[str, Shape], context: BuildContext) -> Shape:
         c, h, w = self.single_input(inputs)
+        self._check_transpose_padding()
         oh, ow = self._spatial(h), self._spatial(w)
         if oh < 1 or ow < 1:
             s = self.settings
@@ -86,6 +88,16 @@ class Convolution(Component):
                 raise ShapeError(f"output {oh}x{ow} is too small for 2x2 pooling")
             oh, ow = oh // 2, ow // 2
         return (self._out_channels(c), oh, ow)
+
+    def _check_transpose_padding(self) -> None:
+        s = self.settings
+        if s["mode"] != "transpose" or s["padding"] != "same":
+            return
+        _, output_padding = self._padding()
+        if output_padding >= max(s["stride"], s["dilation"]):
+            raise ShapeError(f"a transpose convolution with kernel {s['kernel_size']}, stride "
+                             f"{s['stride']} and dilation {s['dilation']} cannot keep 'same' "
+                             "padding symmetric; use an odd kernel, a larger stride or 'valid'")
 
     def build(self, inputs: Mapping[str, Shape], context: BuildContext) -> nn.Module:
         s = self.settings
@@ -111,10 +123,17 @@ class Convolution(Component):
         if mode == "transpose":
             return nn.ConvTranspose2d(in_ch, out_ch, k, stride, padding, output_padding,
                                       bias=bias, dilation=d)
+        pad: nn.Module | None = None
+        if padding == "asymmetric":
+            total = d * (k - 1)
+            pad = nn.ZeroPad2d((total // 2, total - total // 2, total // 2, total - total // 2))
+            padding = 0
         if mode == "depthwise":
-            return nn.Conv2d(in_ch, in_ch, k, stride, padding, d, groups=in_ch, bias=bias)
-        if mode == "separable":
-            return nn.Sequential(
+            conv = nn.Conv2d(in_ch, in_ch, k, stride, padding, d, groups=in_ch, bias=bias)
+        elif mode == "separable":
+            conv = nn.Sequential(
                 nn.Conv2d(in_ch, in_ch, k, stride, padding, d, groups=in_ch, bias=False),
                 nn.Conv2d(in_ch, out_ch, 1, bias=bias))
-        return nn.Conv2d(in_ch, out_ch, k, stride, padding, d, bias=bias)
+        else:
+            conv = nn.Conv2d(in_ch, out_ch, k, stride, padding, d, bias=bias)
+        return conv if pad is None else nn.Sequential(pad, conv)

@@ -10,7 +10,7 @@ import re
 
 from torch import fx
 
-_FREE_HINT = re.compile(r";\s+(\w+ = None;?\s*)+$")
+_FREE_HINT = re.compile(r";\s+(\w+ = )+None;?\s*$")
 
 
 def forward_source(module: fx.GraphModule) -> str:

@@ -7,6 +7,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-settings.register_profile("studio", deadline=None, derandomize=True,
+settings.register_profile("studio", deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("studio")
