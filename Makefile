@@ -32,7 +32,8 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -s tests/bench -p no:cacheprovider -o testpaths=tests/bench -o norecursedirs=
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -s tests/bench -p no:cacheprovider \
+		-o testpaths=tests/bench -o 'norecursedirs=.*' -o 'python_files=bench_*.py'
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

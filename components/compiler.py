@@ -129,22 +129,22 @@ def _find_model_nodes(doc: GraphDocument, result: Analysis) -> None:
 
 
 def _reachable(doc: GraphDocument, start: str, forward: bool) -> set[str]:
+    neighbours: dict[str, list[str]] = {}
+    for edge in doc.edges:
+        a, b = (edge.source, edge.target) if forward else (edge.target, edge.source)
+        neighbours.setdefault(a, []).append(b)
     seen, stack = set(), [start]
     while stack:
         current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for edge in doc.edges:
-            if forward and edge.source == current:
-                stack.append(edge.target)
-            elif not forward and edge.target == current:
-                stack.append(edge.source)
+        if current not in seen:
+            seen.add(current)
+            stack.extend(neighbours.get(current, ()))
     return seen
 
 
 def _input_shapes(doc: GraphDocument, node_id: str, shapes: dict[str, Shape]) -> dict[str, Shape]:
-    return {e.target_port: shapes[e.source] for e in doc.edges_into(node_id)}
+    edges = (doc.edge_at_input(node_id, p) for p in doc.input_ports(node_id))
+    return {e.target_port: shapes[e.source] for e in edges if e is not None}
 
 
 def _count_parameters(doc: GraphDocument, result: Analysis) -> dict[str, int]:

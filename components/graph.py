@@ -59,7 +59,9 @@ class GraphDocument:
 
     def __init__(self) -> None:
         self._nodes: dict[str, Node] = {}
-        self._edges: list[Edge] = []
+        self._edges: list[Edge] = []          # in insertion order, for the JSON
+        self._edge_at_input: dict[tuple[str, str], Edge] = {}
+        self._edges_from: dict[str, list[Edge]] = {}
         self._frames: dict[str, Frame] = {}
         self._components: dict[str, tuple[tuple, Component]] = {}
         self.node_added = Event("node_added")          # (node)
@@ -122,13 +124,10 @@ class GraphDocument:
         return [e for e in self._edges if e.target == node_id]
 
     def edges_from(self, node_id: str) -> list[Edge]:
-        return [e for e in self._edges if e.source == node_id]
+        return list(self._edges_from.get(node_id, ()))
 
     def edge_at_input(self, node_id: str, port: str) -> Edge | None:
-        for edge in self._edges:
-            if edge.target == node_id and edge.target_port == port:
-                return edge
-        return None
+        return self._edge_at_input.get((node_id, port))
 
     def new_node_id(self, type_name: str) -> str:
         """A fresh, readable id such as ``conv3`` (also a valid Python name)."""
@@ -192,16 +191,26 @@ class GraphDocument:
         if moved:
             self.changed.emit()
 
+    def check_setting(self, node_id: str, name: str, value: Any) -> Any:
+        """The canonical value ``set_setting`` would store, or the error it would raise.
+
+        Undo commands call this when they are made, so a bad edit is refused
+        before it reaches an undo stack.
+        """
+        node = self.node(node_id)
+        new_value = self.component(node_id).SCHEMA.get(name).validate(value)
+        if new_value != node.settings[name] or type(new_value) is not type(node.settings[name]):
+            candidate = registry.create(node.type, {**node.settings, name: new_value})
+            self._check_ports_still_wired(node_id, candidate)
+        return new_value
+
     def set_setting(self, node_id: str, name: str, value: Any) -> None:
         """Change one setting; refused if it would drop a wired port."""
         node = self.node(node_id)
-        component = self.component(node_id)
-        new_value = component.SCHEMA.get(name).validate(value)
+        new_value = self.check_setting(node_id, name, value)
         old_value = node.settings[name]
         if new_value == old_value and type(new_value) is type(old_value):
             return
-        candidate = registry.create(node.type, {**node.settings, name: new_value})
-        self._check_ports_still_wired(node_id, candidate)
         node.settings[name] = new_value
         self.setting_changed.emit(node, name, old_value, new_value)
         self.changed.emit()
@@ -234,7 +243,7 @@ class GraphDocument:
                                     f"{dir_a}s", node_b)
         edge = (Edge(node_a, port_a, node_b, port_b) if dir_a == "output"
                 else Edge(node_b, port_b, node_a, port_a))
-        if edge in self._edges:
+        if self._edge_at_input.get((edge.target, edge.target_port)) == edge:
             raise ConnectionRefused(RefusalReason.DUPLICATE, "", edge.target)
         taken = self.edge_at_input(edge.target, edge.target_port)
         if taken is not None:
@@ -258,20 +267,28 @@ class GraphDocument:
 
     def connect(self, source: str, source_port: str, target: str, target_port: str) -> Edge:
         edge = self.check_connection(source, source_port, target, target_port)
-        self._edges.append(edge)
+        self._add_edge(edge)
         self.edge_added.emit(edge)
         self.changed.emit()
         return edge
 
     def disconnect(self, edge: Edge) -> None:
-        if edge not in self._edges:
+        if self._edge_at_input.get((edge.target, edge.target_port)) != edge:
             raise GraphError(f"no wire {edge.source}.{edge.source_port} -> "
                              f"{edge.target}.{edge.target_port}", edge.target)
         self._remove_edge(edge)
         self.changed.emit()
 
+    def _add_edge(self, edge: Edge) -> None:
+        """Store a checked edge in the list and both indexes (no notification)."""
+        self._edges.append(edge)
+        self._edge_at_input[(edge.target, edge.target_port)] = edge
+        self._edges_from.setdefault(edge.source, []).append(edge)
+
     def _remove_edge(self, edge: Edge) -> None:
         self._edges.remove(edge)
+        del self._edge_at_input[(edge.target, edge.target_port)]
+        self._edges_from[edge.source].remove(edge)
         self.edge_removed.emit(edge)
 
     def _direction(self, node_id: str, port: str) -> str:
@@ -294,7 +311,7 @@ class GraphDocument:
                 return True
             if current not in seen:
                 seen.add(current)
-                stack.extend(e.target for e in self._edges if e.source == current)
+                stack.extend(e.target for e in self._edges_from.get(current, ()))
         return False
 
     # --- frames -------------------------------------------------------------------
@@ -331,6 +348,8 @@ class GraphDocument:
     def clear(self) -> None:
         self._nodes.clear()
         self._edges.clear()
+        self._edge_at_input.clear()
+        self._edges_from.clear()
         self._frames.clear()
         self._components.clear()
         self.reset.emit()
@@ -339,7 +358,9 @@ class GraphDocument:
     def replace_with(self, other: "GraphDocument") -> None:
         """Take over another document's content (File > Open keeps listeners)."""
         self._nodes = {n.id: Node(n.id, n.type, n.position, dict(n.settings)) for n in other.nodes}
-        self._edges = list(other.edges)
+        self._edges, self._edge_at_input, self._edges_from = [], {}, {}
+        for edge in other.edges:
+            self._add_edge(edge)
         self._frames = {f.id: Frame(f.id, f.title, list(f.nodes)) for f in other.frames}
         self._components.clear()
         self.reset.emit()

@@ -6,6 +6,7 @@ from app.paths import TEMPLATES
 from app.project import load_project
 from components.compiler import analyze, compile_graph
 from components.errors import GraphCompileError
+from components.graph import Edge
 from components.source import forward_source, model_source
 from helpers import chain
 from reference_unet import ReferenceUNet, copy_weights_in_order
@@ -103,9 +104,8 @@ def test_cycle_is_named():
                 ids=["input", "merge", "conv", "target"])
     doc.connect("input", "out", "merge", "in2")
     # the document refuses cycles, so a cyclic graph can only come from elsewhere:
-    doc._edges.remove(next(e for e in doc.edges if e.target == "merge" and e.target_port == "in2"))
-    from components.graph import Edge
-    doc._edges.append(Edge("conv", "out", "merge", "in2"))
+    doc._remove_edge(doc.edge_at_input("merge", "in2"))
+    doc._add_edge(Edge("conv", "out", "merge", "in2"))
     problems = analyze(doc).problems
     assert {p.node_id for p in problems} == {"merge", "conv"}
     assert all("part of a cycle" in p.message for p in problems)
