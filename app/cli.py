@@ -40,7 +40,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_code(args: argparse.Namespace) -> int:
     """The generated PyTorch source of the model."""
     project = load_project(args.project)
-    module = compile_graph(project.graph)
+    module = compile_graph(project.graph, device="meta")  # structure only, no weights
     print(model_source(module, f"{project.name} ({args.project})"), end="")
     return EXIT_OK
 

@@ -40,8 +40,17 @@ class Project:
         return self.path.parent if self.path else Path.cwd()
 
     def to_dict(self) -> dict[str, Any]:
+        training = self.training.to_dict()
+        target_loss = _target_loss(self.graph)
+        if target_loss is not None:  # the Target owns the loss; keep the file consistent
+            training["loss"] = target_loss
         return {"format": FORMAT_VERSION, "name": self.name, "graph": graph_to_dict(self.graph),
-                "data": self.data, "training": self.training.to_dict()}
+                "data": self.data, "training": training}
+
+
+def _target_loss(graph: GraphDocument) -> str | None:
+    targets = [n for n in graph.nodes if n.type == "Target"]
+    return targets[0].settings["loss"] if len(targets) == 1 else None
 
 
 def project_from_dict(data: Any, source: str = "<project>") -> Project:
@@ -51,7 +60,7 @@ def project_from_dict(data: Any, source: str = "<project>") -> Project:
     problems = [f"unknown top-level key '{k}' (allowed: {', '.join(TOP_KEYS)})"
                 for k in data if k not in TOP_KEYS]
     version = data.get("format")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:  # true == 1 in Python
         problems.append(f"format: got {version!r}; this version of U-Net Studio reads format "
                         f"{FORMAT_VERSION}")
     name = data.get("name", "Untitled")
@@ -64,8 +73,15 @@ def project_from_dict(data: Any, source: str = "<project>") -> Project:
         problems.extend(error.problems)
     project_data = data.get("data", default_data())
     problems.extend(data_problems(project_data, "data"))
-    training, training_problems = training_from_dict(data.get("training", {}), "training")
+    training_data = data.get("training", {})
+    training, training_problems = training_from_dict(training_data, "training")
     problems.extend(training_problems)
+    target_loss = _target_loss(graph)
+    if (isinstance(training_data, dict) and "loss" in training_data and target_loss
+            and not training_problems and training.loss != target_loss):
+        problems.append(f"training.loss: '{training.loss}' disagrees with the Target's loss "
+                        f"'{target_loss}'; the Target's setting is the one used, so make "
+                        "them equal or drop training.loss")
     if problems:
         raise ProjectFileError(source, problems)
     return Project(name if isinstance(name, str) else "Untitled", graph, project_data, training)
@@ -91,6 +107,8 @@ def load_project(path: str | os.PathLike) -> Project:
     except json.JSONDecodeError as error:
         raise ProjectFileError(str(path), [f"line {error.lineno}, column {error.colno}: "
                                            f"invalid JSON ({error.msg})"]) from None
+    except RecursionError:
+        raise ProjectFileError(str(path), ["invalid JSON (nested too deeply)"]) from None
     project = project_from_dict(data, str(path))
     project.path = path.resolve()
     return project
@@ -112,16 +130,23 @@ def write_json_atomic(path: Path, data: Any) -> None:
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2)
+            json.dump(data, stream, indent=2, allow_nan=False)
             stream.write("\n")
-        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual mode
+            stream.flush()
+            os.fsync(stream.fileno())  # the rename must never expose an empty file
+        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes 0600; keep the usual mode
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
+def _read_umask() -> int:
+    """Read once at import: os.umask can only be read by setting it, which would race
+    with other threads creating files."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()

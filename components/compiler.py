@@ -10,6 +10,8 @@ the node.
 from __future__ import annotations
 
 import keyword
+from contextlib import nullcontext
+from functools import lru_cache
 import re
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
@@ -159,8 +161,12 @@ def _count_parameters(doc: GraphDocument, result: Analysis) -> dict[str, int]:
     return counts
 
 
-def compile_graph(doc: GraphDocument, class_name: str = "SegmentationModel") -> fx.GraphModule:
-    """An nn.Module for the graph, or GraphCompileError listing every problem."""
+def compile_graph(doc: GraphDocument, class_name: str = "SegmentationModel",
+                  device: str | torch.device | None = None) -> fx.GraphModule:
+    """An nn.Module for the graph, or GraphCompileError listing every problem.
+
+    ``device="meta"`` builds the structure without allocating weights (for showing
+    the code of a model too large to hold in memory)."""
     analysis = analyze(doc)
     if not analysis.ok:
         raise GraphCompileError(analysis.problems)
@@ -180,8 +186,9 @@ def compile_graph(doc: GraphDocument, class_name: str = "SegmentationModel") -> 
             values[node_id] = args[0]
             continue
         name = names.for_node(node_id)
-        modules[name] = component.build(_input_shapes(doc, node_id, analysis.shapes),
-                                        analysis.context)
+        with torch.device(device) if device is not None else nullcontext():
+            modules[name] = component.build(_input_shapes(doc, node_id, analysis.shapes),
+                                            analysis.context)
         values[node_id] = graph.call_module(name, args)
     graph.output(values[analysis.target_id])
     module = fx.GraphModule(modules, graph, class_name=class_name)
@@ -190,14 +197,19 @@ def compile_graph(doc: GraphDocument, class_name: str = "SegmentationModel") -> 
 
 
 class _ModuleNames:
-    """Node ids made into unique Python attribute names (``conv-1`` -> ``conv_1``)."""
+    """Node ids made into unique Python attribute names (``conv-1`` -> ``conv_1``).
+
+    ASCII only: Python folds look-alike Unicode letters (NFKC) when it parses the
+    generated code, so two distinct ids could otherwise call one module. Names that
+    a GraphModule already uses (``forward``, ``to``, ``graph``...) are prefixed."""
 
     def __init__(self) -> None:
         self.by_node: dict[str, str] = {}
 
     def for_node(self, node_id: str) -> str:
-        name = re.sub(r"\W", "_", node_id)
-        if not name or name[0].isdigit() or keyword.iskeyword(name) or name in ("image", "self"):
+        name = re.sub(r"[^0-9A-Za-z_]", "_", node_id)
+        if (not name or name[0].isdigit() or name[0] == "_" or keyword.iskeyword(name)
+                or name in ("image", "self") or name in _reserved_names()):
             name = f"n_{name}"
         base, n = name, 1
         while name in self.by_node.values():
@@ -205,3 +217,11 @@ class _ModuleNames:
             name = f"{base}_{n}"
         self.by_node[node_id] = name
         return name
+
+
+@lru_cache(maxsize=1)
+def _reserved_names() -> frozenset[str]:
+    """Every attribute a GraphModule instance has (class and instance: meta, graph...)."""
+    graph = fx.Graph()
+    graph.output(graph.placeholder("x"))
+    return frozenset(dir(fx.GraphModule(nn.Module(), graph)))

@@ -6,14 +6,14 @@ replaces it), as in the reference U-Net implementations.
 """
 from __future__ import annotations
 
+import math
 from typing import Mapping
 
 from torch import nn
 
 from .base import BuildContext, Component, Shape, describe_shape
 from .errors import ShapeError
-from .layers import (ACTIVATIONS, conv_output_size, make_activation, same_padding,
-                     transpose_same_padding)
+from .layers import ACTIVATIONS, make_activation, transpose_same_padding
 from .registry import register
 from .schema import Setting, schema
 
@@ -35,8 +35,9 @@ class Convolution(Component):
         Setting("kernel_size", "int", 3, "Width and height of the kernel.", minimum=1, maximum=15),
         Setting("stride", "int", 1, "Step of the kernel; a transpose conv multiplies the size by it.",
                 minimum=1, maximum=8),
-        Setting("padding", "choice", "same", "same: keep the size (divided or multiplied by the "
-                "stride); valid: no padding, the output shrinks.", choices=("same", "valid")),
+        Setting("padding", "choice", "same", "same: the output is the input size divided by "
+                "the stride, rounded up (multiplied, for transpose); valid: no padding, the "
+                "output shrinks.", choices=("same", "valid")),
         Setting("dilation", "int", 1, "Spacing between kernel taps.", minimum=1, maximum=8),
         Setting("activation", "choice", "relu", "Applied after the (normalized) convolution.",
                 choices=ACTIVATIONS),
@@ -50,29 +51,33 @@ class Convolution(Component):
     def _out_channels(self, in_channels: int) -> int:
         return in_channels if self.settings["mode"] == "depthwise" else self.settings["filters"]
 
-    def _padding(self) -> tuple[int | str, int]:
-        # "asymmetric" = an explicit ZeroPad2d; PyTorch's padding="same" warns for even kernels
-        """(padding, output_padding) for the chosen mode."""
+    def _transpose_padding(self) -> tuple[int, int]:
+        """(padding, output_padding) of a transpose conv: 'same' multiplies by the stride."""
         s = self.settings
-        k, stride, d = s["kernel_size"], s["stride"], s["dilation"]
         if s["padding"] == "valid":
             return 0, 0
-        if s["mode"] == "transpose":
-            return transpose_same_padding(k, stride, d)
-        if stride == 1 and (d * (k - 1)) % 2 == 1:
-            return "asymmetric", 0  # even kernel: one more pixel right/bottom, as TF/Keras
-        return same_padding(k, d), 0
+        return transpose_same_padding(s["kernel_size"], s["stride"], s["dilation"])
+
+    def _same_pads(self, size: int) -> tuple[int, int]:
+        """(before, after) padding of a conv along one axis.
+
+        'same' follows TensorFlow: the output is ceil(size / stride), and an odd
+        total puts the extra pixel after (right/bottom). 'valid' pads nothing."""
+        s = self.settings
+        if s["padding"] == "valid":
+            return 0, 0
+        stride, reach = s["stride"], s["dilation"] * (s["kernel_size"] - 1) + 1
+        total = max((math.ceil(size / stride) - 1) * stride + reach - size, 0)
+        return total // 2, total - total // 2
 
     def _spatial(self, size: int) -> int:
         s = self.settings
         k, stride, d = s["kernel_size"], s["stride"], s["dilation"]
-        padding, output_padding = self._padding()
         if s["mode"] == "transpose":
-            assert isinstance(padding, int)
+            padding, output_padding = self._transpose_padding()
             return (size - 1) * stride - 2 * padding + d * (k - 1) + output_padding + 1
-        if padding == "asymmetric":
-            return size
-        return conv_output_size(size, k, stride, padding, d)
+        before, after = self._same_pads(size)
+        return (size + before + after - d * (k - 1) - 1) // stride + 1
 
     def output_shape(self, inputs: Mapping[str, Shape], context: BuildContext) -> Shape:
         c, h, w = self.single_input(inputs)
@@ -93,7 +98,7 @@ class Convolution(Component):
         s = self.settings
         if s["mode"] != "transpose" or s["padding"] != "same":
             return
-        _, output_padding = self._padding()
+        _, output_padding = self._transpose_padding()
         if output_padding >= max(s["stride"], s["dilation"]):
             raise ShapeError(f"a transpose convolution with kernel {s['kernel_size']}, stride "
                              f"{s['stride']} and dilation {s['dilation']} cannot keep 'same' "
@@ -101,9 +106,9 @@ class Convolution(Component):
 
     def build(self, inputs: Mapping[str, Shape], context: BuildContext) -> nn.Module:
         s = self.settings
-        in_ch = self.single_input(inputs)[0]
+        in_ch, h, w = self.single_input(inputs)
         out_ch = self._out_channels(in_ch)
-        layers: list[nn.Module] = [self._conv(in_ch, out_ch, bias=not s["batch_norm"])]
+        layers: list[nn.Module] = [self._conv(in_ch, out_ch, (h, w), bias=not s["batch_norm"])]
         if s["batch_norm"]:
             layers.append(nn.BatchNorm2d(out_ch))
         if s["activation"] != "none":
@@ -116,18 +121,16 @@ class Convolution(Component):
             layers.append(nn.AvgPool2d(2))
         return nn.Sequential(*layers)
 
-    def _conv(self, in_ch: int, out_ch: int, bias: bool) -> nn.Module:
+    def _conv(self, in_ch: int, out_ch: int, size: tuple[int, int], bias: bool) -> nn.Module:
         s = self.settings
         k, stride, d, mode = s["kernel_size"], s["stride"], s["dilation"], s["mode"]
-        padding, output_padding = self._padding()
         if mode == "transpose":
+            padding, output_padding = self._transpose_padding()
             return nn.ConvTranspose2d(in_ch, out_ch, k, stride, padding, output_padding,
                                       bias=bias, dilation=d)
-        pad: nn.Module | None = None
-        if padding == "asymmetric":
-            total = d * (k - 1)
-            pad = nn.ZeroPad2d((total // 2, total - total // 2, total // 2, total - total // 2))
-            padding = 0
+        (top, bottom), (left, right) = self._same_pads(size[0]), self._same_pads(size[1])
+        symmetric = top == bottom and left == right
+        padding = (top, left) if symmetric else (0, 0)
         if mode == "depthwise":
             conv = nn.Conv2d(in_ch, in_ch, k, stride, padding, d, groups=in_ch, bias=bias)
         elif mode == "separable":
@@ -136,4 +139,6 @@ class Convolution(Component):
                 nn.Conv2d(in_ch, out_ch, 1, bias=bias))
         else:
             conv = nn.Conv2d(in_ch, out_ch, k, stride, padding, d, bias=bias)
-        return conv if pad is None else nn.Sequential(pad, conv)
+        if symmetric:
+            return conv
+        return nn.Sequential(nn.ZeroPad2d((left, right, top, bottom)), conv)

@@ -7,6 +7,7 @@ that names the node or port, and emits only when something really changed.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -59,7 +60,7 @@ class GraphDocument:
 
     def __init__(self) -> None:
         self._nodes: dict[str, Node] = {}
-        self._edges: list[Edge] = []          # in insertion order, for the JSON
+        self._edges: dict[Edge, None] = {}    # an ordered set: file order, O(1) removal
         self._edge_at_input: dict[tuple[str, str], Edge] = {}
         self._edges_from: dict[str, list[Edge]] = {}
         self._frames: dict[str, Frame] = {}
@@ -121,7 +122,12 @@ class GraphDocument:
         return self.component(node_id).output_ports()
 
     def edges_into(self, node_id: str) -> list[Edge]:
-        return [e for e in self._edges if e.target == node_id]
+        found = (self._edge_at_input.get((node_id, p)) for p in self.input_ports(node_id))
+        return [e for e in found if e is not None]
+
+    def node_index(self, node_id: str) -> int:
+        """Position of the node in document order (undo puts it back there)."""
+        return list(self._nodes).index(self.node(node_id).id)
 
     def edges_from(self, node_id: str) -> list[Edge]:
         return list(self._edges_from.get(node_id, ()))
@@ -146,14 +152,22 @@ class GraphDocument:
 
     # --- nodes -------------------------------------------------------------------
     def add_node(self, type_name: str, position: Position = (0.0, 0.0),
-                 settings: dict[str, Any] | None = None, node_id: str | None = None) -> Node:
-        """Add a node; unknown types, bad settings and duplicate ids are refused."""
+                 settings: dict[str, Any] | None = None, node_id: str | None = None,
+                 index: int | None = None) -> Node:
+        """Add a node; unknown types, bad settings and duplicate ids are refused.
+
+        ``index`` puts it at that place in document order (an undone delete goes
+        back where it was, so the JSON and the generated code do not reorder)."""
         component = registry.create(type_name, settings)
         node_id = node_id or self.new_node_id(type_name)
         if node_id in self._nodes:
             raise GraphError(f"a node with id '{node_id}' already exists", node_id)
         node = Node(node_id, type_name, _position(position), dict(component.settings))
         self._nodes[node_id] = node
+        if index is not None and index < len(self._nodes) - 1:
+            order = list(self._nodes)
+            order.insert(index, order.pop())
+            self._nodes = {n: self._nodes[n] for n in order}
         self._components[node_id] = ((node.type, tuple(sorted(node.settings.items()))), component)
         self.node_added.emit(node)
         self.changed.emit()
@@ -162,7 +176,7 @@ class GraphDocument:
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
         """Remove a node and its wires; returns both so an undo can restore them."""
         node = self.node(node_id)
-        removed = [e for e in self._edges if e.touches(node_id)]
+        removed = self.edges_into(node_id) + self.edges_from(node_id)
         for edge in removed:
             self._remove_edge(edge)
         for frame in self._frames.values():
@@ -180,10 +194,10 @@ class GraphDocument:
 
     def move_nodes(self, positions: dict[str, Position]) -> None:
         """Move several nodes with one ``changed`` notification."""
+        checked = {self.node(n).id: _position(p) for n, p in positions.items()}
         moved = False
-        for node_id, position in positions.items():
-            node = self.node(node_id)
-            new = _position(position)
+        for node_id, new in checked.items():
+            node = self._nodes[node_id]
             if node.position != new:
                 node.position = new
                 self.node_moved.emit(node)
@@ -279,14 +293,38 @@ class GraphDocument:
         self._remove_edge(edge)
         self.changed.emit()
 
+    def connect_unchecked_cycles(self, source: str, source_port: str, target: str,
+                                 target_port: str) -> Edge:
+        """Connect with every check but the cycle search (a loader adds many wires, then
+        runs one topological pass instead of a search per wire)."""
+        edge = Edge(source, source_port, target, target_port)
+        for node_id, port, direction in ((source, source_port, "output"),
+                                         (target, target_port, "input")):
+            if node_id not in self._nodes:
+                raise ConnectionRefused(RefusalReason.UNKNOWN_NODE, f"'{node_id}'", node_id)
+            if self._direction(node_id, port) != direction:
+                raise GraphError("wire goes from an input to an output; swap source and target",
+                                 node_id)
+        if source == target:
+            raise ConnectionRefused(RefusalReason.SAME_NODE, f"'{source}'", source)
+        taken = self._edge_at_input.get((target, target_port))
+        if taken is not None:
+            reason = RefusalReason.DUPLICATE if taken == edge else RefusalReason.PORT_TAKEN
+            raise ConnectionRefused(reason, f"'{target}.{target_port}' is fed by "
+                                    f"'{taken.source}'", target)
+        self._add_edge(edge)
+        self.edge_added.emit(edge)
+        self.changed.emit()
+        return edge
+
     def _add_edge(self, edge: Edge) -> None:
         """Store a checked edge in the list and both indexes (no notification)."""
-        self._edges.append(edge)
+        self._edges[edge] = None
         self._edge_at_input[(edge.target, edge.target_port)] = edge
         self._edges_from.setdefault(edge.source, []).append(edge)
 
     def _remove_edge(self, edge: Edge) -> None:
-        self._edges.remove(edge)
+        del self._edges[edge]
         del self._edge_at_input[(edge.target, edge.target_port)]
         self._edges_from[edge.source].remove(edge)
         self.edge_removed.emit(edge)
@@ -358,7 +396,7 @@ class GraphDocument:
     def replace_with(self, other: "GraphDocument") -> None:
         """Take over another document's content (File > Open keeps listeners)."""
         self._nodes = {n.id: Node(n.id, n.type, n.position, dict(n.settings)) for n in other.nodes}
-        self._edges, self._edge_at_input, self._edges_from = [], {}, {}
+        self._edges, self._edge_at_input, self._edges_from = {}, {}, {}
         for edge in other.edges:
             self._add_edge(edge)
         self._frames = {f.id: Frame(f.id, f.title, list(f.nodes)) for f in other.frames}
@@ -368,5 +406,13 @@ class GraphDocument:
 
 
 def _position(position: Iterable[float]) -> Position:
-    x, y = position
-    return (float(x), float(y))
+    """Two finite numbers, or GraphError: a NaN would never compare equal again."""
+    try:
+        x, y = position
+        valid = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y))
+        result = (float(x), float(y)) if valid else None
+    except (TypeError, ValueError, OverflowError):
+        result = None
+    if result is None or not all(math.isfinite(v) for v in result):
+        raise GraphError(f"a position must be two finite numbers [x, y], not {position!r}")
+    return result

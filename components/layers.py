@@ -34,11 +34,6 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def same_padding(kernel: int, dilation: int) -> int:
-    """Symmetric padding that keeps the size (stride 1) or gives ceil(size/stride)."""
-    return dilation * (kernel - 1) // 2
-
-
 def transpose_same_padding(kernel: int, stride: int, dilation: int) -> tuple[int, int]:
     """(padding, output_padding) so that a transpose conv multiplies the size by ``stride``."""
     excess = dilation * (kernel - 1) + 1 - stride

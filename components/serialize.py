@@ -7,6 +7,8 @@ edges and ports wired twice are all errors.
 """
 from __future__ import annotations
 
+import math
+from graphlib import CycleError, TopologicalSorter
 from typing import Any, Iterable
 
 from . import registry
@@ -43,10 +45,13 @@ def graph_from_dict(data: Any, where: str = "graph") -> GraphDocument:
     if not isinstance(data, dict):
         raise GraphFormatError([f"{where}: expected an object with 'nodes' and 'edges'"])
     _unknown_keys(data, GRAPH_KEYS, where, problems)
+    seen_ids: set[str] = set()
     for i, item in enumerate(_list(data, "nodes", where, problems)):
-        _load_node(doc, item, f"{where}.nodes[{i}]", problems)
+        _load_node(doc, item, f"{where}.nodes[{i}]", problems, seen_ids)
+    placed: dict[Any, str] = {}
     for i, item in enumerate(_list(data, "edges", where, problems)):
-        _load_edge(doc, item, f"{where}.edges[{i}]", problems)
+        _load_edge(doc, item, f"{where}.edges[{i}]", problems, seen_ids, placed)
+    _report_cycles(doc, placed, problems)
     for i, item in enumerate(_list(data, "frames", where, problems, required=False)):
         _load_frame(doc, item, f"{where}.frames[{i}]", problems)
     if problems:
@@ -72,7 +77,8 @@ def _unknown_keys(item: dict, allowed: set[str], where: str, problems: list[str]
             problems.append(f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
 
 
-def _load_node(doc: GraphDocument, item: Any, where: str, problems: list[str]) -> None:
+def _load_node(doc: GraphDocument, item: Any, where: str, problems: list[str],
+               seen_ids: set[str]) -> None:
     if not isinstance(item, dict):
         problems.append(f"{where}: expected an object")
         return
@@ -82,18 +88,24 @@ def _load_node(doc: GraphDocument, item: Any, where: str, problems: list[str]) -
     _unknown_keys(item, NODE_KEYS, label, problems)
     if not isinstance(node_id, str) or not node_id:
         problems.append(f"{where}: 'id' must be a non-empty string")
-    elif doc.has_node(node_id):
+    elif node_id in seen_ids:
         problems.append(f"{label}: duplicate node id '{node_id}'")
+    else:
+        seen_ids.add(node_id)
     position = item.get("position", [0, 0])
-    if (not isinstance(position, list) or len(position) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)):
-        problems.append(f"{label}: 'position' must be [x, y]")
+    if not _is_position(position):
+        problems.append(f"{label}: 'position' must be [x, y] with two finite numbers")
     settings = item.get("settings", {})
     if not isinstance(settings, dict):
         problems.append(f"{label}: 'settings' must be an object")
         settings = {}
+    type_name = item.get("type")
+    if not isinstance(type_name, str):
+        problems.append(f"{label}: 'type' must be a component type name "
+                        f"(valid types: {', '.join(registry.names())})")
+        return
     try:
-        cls = registry.get(item.get("type"))
+        cls = registry.get(type_name)
     except StudioError as error:
         problems.append(f"{label}: {error}")
         return
@@ -103,7 +115,18 @@ def _load_node(doc: GraphDocument, item: Any, where: str, problems: list[str]) -
         doc.add_node(cls.type_name, tuple(position), settings, node_id)
 
 
-def _load_edge(doc: GraphDocument, item: Any, where: str, problems: list[str]) -> None:
+def _is_position(value: Any) -> bool:
+    if not isinstance(value, list) or len(value) != 2:
+        return False
+    try:
+        return all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                   and math.isfinite(float(v)) for v in value)
+    except OverflowError:
+        return False
+
+
+def _load_edge(doc: GraphDocument, item: Any, where: str, problems: list[str],
+               seen_ids: set[str], placed: dict[Any, str]) -> None:
     if not isinstance(item, dict):
         problems.append(f"{where}: expected an object")
         return
@@ -115,19 +138,38 @@ def _load_edge(doc: GraphDocument, item: Any, where: str, problems: list[str]) -
     if len(problems) != before:
         return
     for end in ("source", "target"):
-        if not doc.has_node(item[end]):
+        if item[end] not in seen_ids:
             problems.append(f"{where}: {end} '{item[end]}' is not a node in this graph")
-    if len(problems) != before:
-        return
+    if len(problems) != before or not (doc.has_node(item["source"]) and
+                                       doc.has_node(item["target"])):
+        return  # a node that failed to load has its own message already
     try:
-        edge = doc.check_connection(item["source"], item["source_port"],
-                                    item["target"], item["target_port"])
-        if edge.source != item["source"]:
-            raise GraphError("wire goes from an input to an output; swap source and target")
-        doc.connect(edge.source, edge.source_port, edge.target, edge.target_port)
+        edge = doc.connect_unchecked_cycles(item["source"], item["source_port"],
+                                            item["target"], item["target_port"])
+        placed[edge] = where
     except (ConnectionRefused, GraphError) as error:
         problems.append(f"{where} ({item['source']}.{item['source_port']} -> "
                         f"{item['target']}.{item['target_port']}): {error}")
+
+
+def _report_cycles(doc: GraphDocument, placed: dict[Any, str], problems: list[str]) -> None:
+    """One topological pass over the loaded wires; blame the last wire of each cycle."""
+    while True:
+        sorter = TopologicalSorter({n.id: [] for n in doc.nodes})
+        for edge in doc.edges:
+            sorter.add(edge.target, edge.source)
+        try:
+            sorter.prepare()
+            return
+        except CycleError as error:
+            cycle = error.args[1]
+            steps = set(zip(cycle, cycle[1:]))  # graphlib lists predecessor -> successor
+            order = {edge: i for i, edge in enumerate(placed)}
+            last = max((e for e in doc.edges if (e.source, e.target) in steps), key=order.get)
+            problems.append(f"{placed[last]} ({last.source}.{last.source_port} -> "
+                            f"{last.target}.{last.target_port}): the wire would make a cycle "
+                            f"({' -> '.join(cycle)})")
+            doc.disconnect(last)
 
 
 def _load_frame(doc: GraphDocument, item: Any, where: str, problems: list[str]) -> None:
@@ -136,12 +178,21 @@ def _load_frame(doc: GraphDocument, item: Any, where: str, problems: list[str]) 
         return
     before = len(problems)
     _unknown_keys(item, FRAME_KEYS, where, problems)
+    frame_id, title = item.get("id", ""), item.get("title", "")
+    if not isinstance(frame_id, str):
+        problems.append(f"{where}: 'id' must be a string")
+    elif frame_id and frame_id in {f.id for f in doc.frames}:
+        problems.append(f"{where}: duplicate frame id '{frame_id}'")
+    if not isinstance(title, str):
+        problems.append(f"{where}: 'title' must be a string")
     members = item.get("nodes", [])
     if not isinstance(members, list) or not all(isinstance(n, str) for n in members):
         problems.append(f"{where}: 'nodes' must be a list of node ids")
         members = []
+    elif len(set(members)) != len(members):
+        problems.append(f"{where}: a node is listed twice in 'nodes'")
     for node_id in members:
         if not doc.has_node(node_id):
             problems.append(f"{where}: node '{node_id}' is not in this graph")
     if len(problems) == before:
-        doc.add_frame(str(item.get("title", "")), members, item.get("id") or None)
+        doc.add_frame(title, members, frame_id or None)

@@ -49,7 +49,8 @@ def training_from_dict(data: Any, where: str = "training") -> tuple[TrainingConf
         if problem:
             problems.append(f"{where}.{key}: {problem}")
         else:
-            values[key] = float(value) if _RULES[key][0] is float else value
+            kind = _RULES[key][0]
+            values[key] = float(value) if kind is float else int(value) if kind is int else value
     return TrainingConfig(**values), problems
 
 
@@ -58,8 +59,9 @@ def _check(key: str, value: Any) -> str | None:
     if rule[0] is str:
         return None if value in rule[1] else f"got {value!r}, expected one of {', '.join(rule[1])}"
     kind, low, high = rule
-    numeric = (int,) if kind is int else (int, float)
-    if isinstance(value, bool) or not isinstance(value, numeric) or not low <= value <= high:
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not numeric or (kind is int and not whole) or not low <= value <= high:
         noun = "a whole number" if kind is int else "a number"
         return f"got {value!r}, expected {noun} from {low} to {high}"
     return None
