@@ -10,3 +10,104 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 settings.register_profile("studio", deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("studio")
+
+# --- canvas and main window (Qt) -------------------------------------------------------
+# PySide6 6.12 leaks a reference to None on every void C++ call under CPython 3.11;
+# canvas/pyside_fix.py explains. Applied here too for Qt tests that never import canvas.
+from canvas.pyside_fix import make_none_immortal  # noqa: E402
+
+make_none_immortal()
+
+import pytest  # noqa: E402
+
+DIALOGS = ("show_error", "show_info", "ask_save_changes", "ask_restore", "open_path",
+           "save_path", "ask_text")
+
+
+class FakeDialogs:
+    """Stands in for app.dialogs: records every question, answers from ``answers``."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple]] = []
+        self.answers = {"ask_save_changes": "discard", "ask_restore": False}
+
+    def named(self, name: str) -> list[tuple]:
+        return [args for called, args in self.calls if called == name]
+
+
+@pytest.fixture
+def fake_dialogs(monkeypatch):
+    from app import dialogs
+
+    fake = FakeDialogs()
+    for name in DIALOGS:
+        def answer(parent, *args, _name=name):
+            fake.calls.append((_name, args))
+            return fake.answers.get(_name)
+        monkeypatch.setattr(dialogs, name, answer)
+    return fake
+
+
+@pytest.fixture
+def studio_settings(tmp_path):
+    """QSettings in an ini file under tmp_path: tests never touch the user's settings."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, studio_settings, fake_dialogs):
+    """Build main windows (hidden) with test settings and a recovery folder in tmp_path;
+    closes them afterwards and fails if a top-level widget outlives them."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    before = set(QApplication.topLevelWidgets())
+    windows = []
+
+    def make(**kwargs):
+        kwargs.setdefault("settings", studio_settings)
+        kwargs.setdefault("recovery_dir", tmp_path / "recovery")
+        window = MainWindow(**kwargs)
+        windows.append(window)
+        return window
+
+    yield make
+    fake_dialogs.answers["ask_save_changes"] = "discard"
+    for window in windows:
+        window.close()
+        window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    leaked = [w for w in QApplication.topLevelWidgets() if w not in before]
+    for widget in leaked:
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not leaked, f"widgets left after closing the window: {leaked}"
+
+
+@pytest.fixture
+def main_window(make_window):
+    return make_window()
+
+
+@pytest.fixture
+def editor(qtbot):
+    """A bare canvas editor on an empty document, its view shown (offscreen) at 1000x700."""
+    from PySide6.QtGui import QUndoStack
+
+    from canvas.editor import CanvasEditor
+    from components.graph import GraphDocument
+
+    stack = QUndoStack()
+    canvas_editor = CanvasEditor(GraphDocument(), stack)
+    view = canvas_editor.view
+    qtbot.addWidget(view)
+    view.resize(1000, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.centerOn(300, 150)
+    yield canvas_editor
+    canvas_editor.detach()

@@ -1,0 +1,228 @@
+"""What mask pixels mean: binary, label ids, palette, colour table or instance ids.
+
+A mask is first reduced to integer *codes*: gray and 16-bit values and palette
+indices as they are, colour pixels packed as 0xRRGGBB (alpha 0 counts as
+background, code 0). A MaskDecoder then maps codes to class ids 0..K-1 for one
+data set. Detection looks at per-mask summaries (code -> pixel count) so the
+whole data set is described without keeping a single mask in memory.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .spec import MAX_CLASSES, ClassInfo
+
+MAX_TABLE = 32        # more distinct codes than this and a mask is taken for instances
+MAX_SUMMARY = 300     # per-mask code counts are kept up to this many distinct codes
+WHITE = 0xFFFFFF
+DEFAULT_COLORS = [(0, 0, 0), (230, 25, 75), (60, 180, 75), (0, 130, 200), (255, 225, 25),
+                  (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230),
+                  (210, 245, 60), (250, 190, 212), (0, 128, 128), (170, 110, 40),
+                  (128, 0, 0), (170, 255, 195), (128, 128, 0), (0, 0, 128)]
+
+
+def pack(color: tuple[int, int, int] | list[int]) -> int:
+    r, g, b = color
+    return (int(r) << 16) | (int(g) << 8) | int(b)
+
+
+def unpack(code: int) -> tuple[int, int, int]:
+    return ((code >> 16) & 255, (code >> 8) & 255, code & 255)
+
+
+def default_color(index: int) -> tuple[int, int, int]:
+    if index < len(DEFAULT_COLORS):
+        return DEFAULT_COLORS[index]
+    rng = np.random.default_rng(index)
+    return tuple(int(v) for v in rng.integers(40, 256, 3))
+
+
+def codes_of(raw: np.ndarray) -> tuple[np.ndarray, str]:
+    """Integer codes (h, w) and the encoding: ``values`` or ``color``."""
+    if raw.ndim == 2:
+        return raw.astype(np.int64, copy=False), "values"
+    rgb = raw[..., :3].astype(np.int64)
+    codes = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    if raw.shape[-1] == 4:
+        codes[raw[..., 3] == 0] = 0
+    return codes, "color"
+
+
+def instance_classes(ids: np.ndarray, mode: str) -> np.ndarray:
+    """Instance ids -> 0/1 (foreground) or 0/1/2 (background/interior/boundary).
+
+    Boundary pixels are object pixels with a 4-neighbour of another id, so two
+    touching cells are kept apart by a line, as in the U-Net paper.
+    """
+    foreground = ids != 0
+    out = foreground.astype(np.uint8)
+    if mode == "foreground":
+        return out
+    padded = np.pad(ids, 1, mode="edge")
+    centre = padded[1:-1, 1:-1]
+    edge = ((padded[:-2, 1:-1] != centre) | (padded[2:, 1:-1] != centre)
+            | (padded[1:-1, :-2] != centre) | (padded[1:-1, 2:] != centre))
+    out[foreground & edge] = 2
+    return out
+
+
+@dataclass
+class MaskSummary:
+    """One mask described in a few numbers, for detection and statistics."""
+
+    encoding: str                          # values | color
+    palette: bool                          # a palette PNG (codes are indices)
+    distinct: int
+    counts: dict[int, int] | None          # code -> pixels, None above MAX_SUMMARY codes
+    instance_counts: dict[str, list[int]] = field(default_factory=dict)  # mode -> class pixels
+
+    @property
+    def pixels(self) -> int:
+        return sum(self.counts.values()) if self.counts else 0
+
+
+def summarize(raw: np.ndarray, palette: bool, instances: bool) -> MaskSummary:
+    """Codes and pixel counts of one raw mask; instance histograms when asked or likely."""
+    codes, encoding = codes_of(raw)
+    values, counts = np.unique(codes, return_counts=True)
+    kept = dict(zip(values.tolist(), counts.tolist())) if len(values) <= MAX_SUMMARY else None
+    summary = MaskSummary(encoding, palette, len(values), kept)
+    if instances or len(values) > MAX_TABLE:
+        add_instance_counts(summary, codes)
+    return summary
+
+
+def add_instance_counts(summary: MaskSummary, codes: np.ndarray) -> None:
+    for mode, classes in (("foreground", 2), ("boundary", 3)):
+        hist = np.bincount(instance_classes(codes, mode).ravel(), minlength=classes)
+        summary.instance_counts[mode] = hist.tolist()
+
+
+@dataclass(frozen=True)
+class MaskDecoder:
+    """How one data set's mask codes become class ids."""
+
+    kind: str                      # binary | labels | palette | colors | instances
+    num_classes: int
+    encoding: str = "values"       # values | color: what the data set's masks hold
+    table: tuple[int, ...] = ()    # colors: the code of class 0, 1, ...
+    instances: str = "foreground"
+
+    def allowed(self) -> str:
+        """The class set in words, for 'values outside the class set' messages."""
+        if self.kind == "binary":
+            return "0 and 255 (or 0 and 1)" if self.encoding == "values" else "black and white"
+        if self.kind == "colors":
+            return f"the {len(self.table)} colours of the colour table"
+        return f"0..{self.num_classes - 1}"
+
+    def lookup(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(class ids or -1, bad mask) for an array of codes."""
+        if self.kind == "binary":
+            on = (codes == WHITE) if self.encoding == "color" else (codes == 1) | (codes == 255)
+            bad = ~(on | (codes == 0))
+            return on.astype(np.int64), bad
+        if self.kind in ("labels", "palette"):
+            bad = (codes < 0) | (codes >= self.num_classes)
+            return np.where(bad, -1, codes), bad
+        table = np.asarray(self.table, np.int64)
+        order = np.argsort(table)
+        position = np.clip(np.searchsorted(table[order], codes), 0, len(table) - 1)
+        found = table[order][position] == codes
+        return np.where(found, order[position], -1), ~found
+
+    def classes_of(self, raw: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """Class ids (h, w) uint8 and the first few codes outside the class set."""
+        codes, _ = codes_of(raw)
+        if self.kind == "instances":
+            return instance_classes(codes, self.instances), []
+        ids, bad = self.lookup(codes)
+        bad_codes = np.unique(codes[bad])[:5].tolist() if bad.any() else []
+        return np.where(bad, 0, ids).astype(np.uint8), bad_codes
+
+    def class_counts(self, summary: MaskSummary) -> tuple[list[int], list[int]]:
+        """Pixels per class and the codes outside the class set, from a summary."""
+        if self.kind == "instances":
+            return list(summary.instance_counts.get(self.instances, [])), []
+        if summary.counts is None:
+            return [0] * self.num_classes, [-1]
+        codes = np.fromiter(summary.counts, np.int64, len(summary.counts))
+        pixels = np.fromiter(summary.counts.values(), np.int64, len(summary.counts))
+        ids, bad = self.lookup(codes)
+        hist = np.bincount(ids[~bad], weights=pixels[~bad], minlength=self.num_classes)
+        return [int(v) for v in hist[:self.num_classes]], sorted(codes[bad].tolist())[:5]
+
+    def describe_code(self, code: int) -> str:
+        if code == -1:
+            return f"more than {MAX_SUMMARY} different values"
+        return f"colour {unpack(code)}" if self.encoding == "color" else str(code)
+
+
+def detect_kind(summaries: list[MaskSummary], encoding: str) -> str:
+    """The mask kind that explains most masks (see docs/data.md for the rules)."""
+    if not summaries:
+        return "binary"
+    many = sum(1 for s in summaries if s.distinct > MAX_TABLE)
+    if many * 2 > len(summaries):
+        return "instances"
+    union = union_codes(summaries)
+    if encoding == "color":
+        if union <= {0, WHITE}:
+            return "binary"
+        return "colors" if len(union) <= MAX_TABLE else "instances"
+    if sum(1 for s in summaries if s.palette) * 2 > len(summaries):
+        return "palette"
+    if union <= {0, 1} or union <= {0, 255}:
+        return "binary"
+    if max(union, default=0) < MAX_TABLE:
+        return "labels"
+    return "colors" if len(union) <= MAX_TABLE else "instances"
+
+
+def union_codes(summaries: list[MaskSummary]) -> set[int]:
+    codes: set[int] = set()
+    for summary in summaries:
+        if summary.counts is not None:
+            codes.update(summary.counts)
+    return codes
+
+
+def detected_table(summaries: list[MaskSummary]) -> tuple[int, ...]:
+    """Colour-table codes: background (0) first, then by decreasing pixel count."""
+    totals: dict[int, int] = {}
+    for summary in summaries:
+        for code, count in (summary.counts or {}).items():
+            totals[code] = totals.get(code, 0) + count
+    return tuple(sorted(totals, key=lambda c: (c != 0, -totals[c], c)))
+
+
+def inherent_classes(kind: str, instances: str) -> int | None:
+    """Kinds whose class count is fixed: binary 2, instances 2 or 3."""
+    if kind == "binary":
+        return 2
+    if kind == "instances":
+        return 3 if instances == "boundary" else 2
+    return None
+
+
+def default_classes(decoder: MaskDecoder, palette: list | None) -> list[ClassInfo]:
+    """Names and colours shown until the person renames or recolours them."""
+    k = decoder.num_classes
+    if decoder.kind == "binary":
+        names = ["background", "foreground"]
+    elif decoder.kind == "instances":
+        names = (["background", "interior", "boundary"] if decoder.instances == "boundary"
+                 else ["background", "object"])
+    else:
+        names = ["background"] + [f"class {i}" for i in range(1, k)]
+    colors = [default_color(i) for i in range(k)]
+    if decoder.kind == "colors":
+        colors = [unpack(c) if decoder.encoding == "color"
+                  else (c, c, c) if c <= 255 else default_color(i)
+                  for i, c in enumerate(decoder.table)]
+        names = ["background" if c == 0 else f"class {i}" for i, c in enumerate(decoder.table)]
+    elif decoder.kind == "palette" and palette:
+        colors = [tuple(palette[i]) if i < len(palette) else default_color(i) for i in range(k)]
+    return [ClassInfo(names[i], tuple(colors[i])) for i in range(min(k, MAX_CLASSES))]

@@ -1,0 +1,363 @@
+"""The main window: canvas in the centre, palette left, properties right, tabs below.
+
+The window owns one Project and one QUndoStack. Everything that changes the
+project goes through the stack, so "unsaved changes" is simply "the stack is
+not clean" (``isWindowModified`` and the title's ``*`` follow it), and the
+autosave writes only then. Opening a file replaces the project's content in
+place (same Project and GraphDocument objects), so every listener stays
+attached; a file that cannot be read leaves the current project untouched.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QTabWidget,
+                               QToolButton, QUndoView, QWidget)
+
+from app import dialogs, menus
+from app.panels.node_details import NodeDetailsPanel
+from app.panels.problems import ProblemsPanel
+from app.panels.run_tabs import STATISTICS_TEXT, TEST_TEXT, explanation_tab
+from app.paths import DEMO_PROJECT
+from app.project import Project, load_project, save_project
+from app.recent_files import RecentFiles
+from app.recovery import (AUTOSAVE_MS, Autosaver, RecoveryStore, default_folder, load_recovery,
+                          remove_recovery)
+from canvas.editor import CanvasEditor
+from canvas.palette import Palette
+from components.errors import ProjectFileError, StudioError
+
+APP_NAME = "U-Net Studio"
+_open_windows: list["MainWindow"] = []  # windows opened with File > New Window
+
+
+def default_settings() -> QSettings:
+    return QSettings(APP_NAME, APP_NAME)
+
+
+class MainWindow(QMainWindow):
+    """One project, its undo stack, the canvas and the docks around it."""
+
+    def __init__(self, project: Project | None = None, settings: QSettings | None = None,
+                 recovery_dir: Path | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else default_settings()
+        self.recovery_dir = Path(recovery_dir) if recovery_dir else default_folder()
+        self.project = project if project is not None else Project()
+        self.undo_stack = QUndoStack(self)
+        self.editor = CanvasEditor(self.project.graph, self.undo_stack, self)
+        self.setCentralWidget(self.editor.view)
+        self.recent = RecentFiles(self.settings)
+        self.recovery = RecoveryStore(self.recovery_dir)
+        self.autosaver = Autosaver(self.recovery, lambda: self.project, self.is_dirty, self,
+                                   autosave_ms)
+        self._build_docks()
+        self.window_actions = menus.WindowActions(self)
+        self.toolbar = menus.install(self, self.window_actions)
+        for dock in (self.palette_dock, self.details_dock, self.history_dock, self.bottom_dock):
+            self.panels_menu.addAction(dock.toggleViewAction())
+        self._build_status_bar()
+        self._connect()
+        self.resize(1440, 900)
+        self._restore_layout()
+        self.update_title()
+        self.problems.show_analysis(self.editor.live.analysis)
+        self._fit_on_show = True
+
+    # --- assembly ------------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget,
+              area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.palette = Palette()
+        self.palette_dock = self._dock("Components", "paletteDock", self.palette, left)
+        self.details = NodeDetailsPanel(self.editor)
+        self.details_dock = self._dock("Properties", "propertiesDock", self.details, right)
+        self.history = QUndoView(self.undo_stack)
+        self.history.setEmptyLabel("<opened>")
+        self.history_dock = self._dock("History", "historyDock", self.history, right)
+        self.tabifyDockWidget(self.details_dock, self.history_dock)
+        self.details_dock.raise_()
+        self.problems = ProblemsPanel()
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.setDocumentMode(True)
+        self.bottom_tabs.addTab(self.problems, "Problems")
+        self.bottom_tabs.addTab(explanation_tab(STATISTICS_TEXT), "Statistics")
+        self.bottom_tabs.addTab(explanation_tab(TEST_TEXT), "Test")
+        self.bottom_dock = self._dock("Results", "bottomDock", self.bottom_tabs,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.palette_dock, self.details_dock], [230, 320],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.bottom_dock], [160], Qt.Orientation.Vertical)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.problems_button = QToolButton()
+        self.problems_button.setAutoRaise(True)
+        self.problems_button.clicked.connect(self._show_problems)
+        self.counts_label = QLabel()
+        self.zoom_label = QLabel()
+        for widget in (self.problems_button, self.counts_label, self.zoom_label):
+            bar.addPermanentWidget(widget)
+
+    def _connect(self) -> None:
+        editor = self.editor
+        self.undo_stack.cleanChanged.connect(self.update_title)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.undo_stack.indexChanged.connect(self._update_counts)
+        editor.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        editor.live.updated.connect(self.problems.show_analysis)
+        editor.rename_frame_requested.connect(self.rename_frame)
+        editor.node_activated.connect(lambda _: (self.details_dock.show(),
+                                                 self.details_dock.raise_()))
+        editor.view.zoom_changed.connect(self._update_zoom)
+        self.palette.component_activated.connect(lambda name: editor.add_component(name))
+        self.problems.node_requested.connect(self.focus_node)
+        self.problems.count_changed.connect(self._update_problem_count)
+        self._update_zoom(editor.view.zoom)
+        self._update_counts()
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self.editor.actions.snap.setChecked(self.settings.value("canvas/snap", False, type=bool))
+        self.editor.snap_to_grid = self.editor.actions.snap.isChecked()
+
+    # --- title, dirty marker, status -------------------------------------------------------
+    def is_dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def update_title(self, *args: object) -> None:
+        where = self.project.path.name if self.project.path else "not saved"
+        self.setWindowTitle(f"{self.project.name} — {where}[*] — {APP_NAME}")
+        self.setWindowModified(self.is_dirty())
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        if clean:
+            self.recovery.discard()
+
+    def _update_counts(self, *args: object) -> None:
+        doc = self.project.graph
+        self.counts_label.setText(f"{len(doc.nodes)} nodes · {len(doc.edges)} wires")
+
+    def _update_zoom(self, zoom: float) -> None:
+        self.zoom_label.setText(f"{zoom * 100:.0f} %")
+
+    def _update_problem_count(self, problems: int, warnings: int) -> None:
+        text = (f"{problems} problem{'s' if problems != 1 else ''}" if problems
+                else "Graph OK")
+        if warnings:
+            text += f", {warnings} note{'s' if warnings != 1 else ''}"
+        self.problems_button.setText(text)
+        color = "#d92626" if problems else "#16a34a"
+        self.problems_button.setStyleSheet(f"color: {color}; font-weight: 600;")
+        self._update_counts()
+
+    def _show_problems(self) -> None:
+        self.bottom_dock.show()
+        self.bottom_tabs.setCurrentWidget(self.problems)
+
+    def focus_node(self, node_id: str) -> None:
+        item = self.editor.scene.nodes.get(node_id)
+        if item is not None:
+            self.editor.scene.select_nodes([node_id])
+            self.editor.view.centerOn(item)
+
+    # --- files ---------------------------------------------------------------------------------
+    def adopt(self, project: Project) -> None:
+        """Show ``project`` in this window: same objects, new content, a clean history."""
+        self.project.name, self.project.path = project.name, project.path
+        self.project.data, self.project.training = project.data, project.training
+        self.project.graph.replace_with(project.graph)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.editor.live.run_now()
+        self.update_title()
+        self._update_counts()
+        if self.isVisible():
+            self.editor.view.fit_to_graph()
+        else:
+            self._fit_on_show = True
+
+    def maybe_save(self) -> bool:
+        """True when the current project may be replaced (saved, discarded or clean)."""
+        if not self.is_dirty():
+            return True
+        answer = dialogs.ask_save_changes(self, self.project.name)
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self.adopt(Project())
+
+    def open_dialog(self) -> None:
+        folder = self.project.folder if self.project.path else Path.home()
+        path = dialogs.open_path(self, folder)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a project file; on failure say which file and why, and change nothing."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            project = load_project(path)
+        except ProjectFileError as error:
+            dialogs.show_error(self, "Cannot open project",
+                               f"The file {error.path} cannot be opened.",
+                               "\n".join(error.problems))
+            if not Path(path).is_file():
+                self.recent.remove(path)
+            return False
+        self.adopt(project)
+        self.recent.add(project.path)
+        self.statusBar().showMessage(f"Opened {project.path}", 5000)
+        return True
+
+    def open_template(self, path: str | Path) -> bool:
+        """Open a bundled template as a new, unsaved project (Save asks where)."""
+        if not self.maybe_save():
+            return False
+        try:
+            project = load_project(path)
+        except ProjectFileError as error:
+            dialogs.show_error(self, "Cannot open template", str(error))
+            return False
+        project.path = None
+        self.adopt(project)
+        return True
+
+    def save(self) -> bool:
+        if self.project.path is None:
+            return self.save_as()
+        return self._write(self.project.path)
+
+    def save_as(self) -> bool:
+        suggested = self.project.path or Path.home() / f"{self.project.name or 'project'}.json"
+        path = dialogs.save_path(self, suggested)
+        return self._write(Path(path)) if path else False
+
+    def _write(self, path: Path) -> bool:
+        try:
+            save_project(self.project, path)
+        except OSError as error:
+            dialogs.show_error(self, "Cannot save project", f"The file {path} cannot be written.",
+                               error.strerror or str(error))
+            return False
+        self.undo_stack.setClean()
+        self.recent.add(self.project.path)
+        self.update_title()
+        self.statusBar().showMessage(f"Saved {self.project.path}", 5000)
+        return True
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer each orphaned recovery file; True if one was restored."""
+        for entry in self.recovery.orphans():
+            if not dialogs.ask_restore(self, entry.describe()):
+                remove_recovery(entry)
+                continue
+            try:
+                project = load_recovery(entry)
+            except ProjectFileError as error:
+                dialogs.show_error(self, "Cannot restore", str(error))
+                continue
+            self.adopt(project)
+            self.undo_stack.resetClean()  # restored work is not saved anywhere yet
+            self.update_title()
+            remove_recovery(entry)
+            self.autosaver.save_now()
+            return True
+        return False
+
+    # --- other actions -----------------------------------------------------------------------
+    def rename_frame(self, frame_id: str) -> None:
+        try:
+            current = self.project.graph.frame(frame_id).title
+        except StudioError:
+            return
+        title = dialogs.ask_text(self, "Rename group", "Title:", current)
+        if title:
+            self.editor.rename_frame(frame_id, title)
+
+    def open_data_wizard(self) -> None:
+        try:
+            from app.panels.data_wizard import DataWizard
+        except Exception as error:  # noqa: BLE001 - any import failure: say so, keep running
+            dialogs.show_error(self, "Data Wizard unavailable",
+                               "The data wizard could not be loaded, so the data settings "
+                               "cannot be edited here yet. The project is not affected.",
+                               f"{type(error).__name__}: {error}")
+            return
+        DataWizard(self.project, self.undo_stack, self).exec()
+
+    def new_window(self) -> "MainWindow":
+        window = MainWindow(settings=self.settings, recovery_dir=self.recovery_dir)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _open_windows.append(window)
+        window.destroyed.connect(lambda *_: _open_windows.remove(window)
+                                 if window in _open_windows else None)
+        window.show()
+        return window
+
+    def show_shortcuts(self) -> None:
+        dialogs.show_info(self, "Mouse and keyboard", menus.SHORTCUTS_TEXT)
+
+    def show_about(self) -> None:
+        dialogs.show_info(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b><br>Design, train and test image-segmentation "
+                          "networks on a node-graph canvas.<br>MIT licence.")
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._fit_on_show:
+            self._fit_on_show = False
+            QTimer.singleShot(0, self.editor.view, self.editor.view.fit_to_graph)
+
+    # --- closing -----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("canvas/snap", self.editor.snap_to_grid)
+        self.settings.sync()
+        self.autosaver.stop()
+        self.recovery.discard()
+        self.details.detach()
+        self.editor.detach()
+        event.accept()
+
+
+def run_gui(project_path: str | None) -> int:
+    """Open the GUI on ``project_path`` (the demo project when None); returns the exit code."""
+    from app.style import apply_style
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    apply_style(app)
+    window = MainWindow()
+    window.show()
+    if not window.offer_recovery():
+        if project_path:
+            window.open_path(project_path, ask=False)
+        else:
+            window.open_template(DEMO_PROJECT)
+    return app.exec()

@@ -1,0 +1,142 @@
+"""The main window's menus and toolbar, built from its actions and the canvas's.
+
+Kept apart from main_window.py so the window reads as behaviour (open, save,
+recover) and this module as layout: which action sits in which menu, with
+which shortcut. Canvas actions (edit, view) come from canvas.actions and are
+the same objects the context menu uses.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QToolBar
+
+from app.paths import TEMPLATES
+from canvas.icons import icon
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+Keys = QKeySequence.StandardKey
+SHORTCUTS_TEXT = """<table cellspacing=4>
+<tr><td><b>Add a node</b></td><td>drag from the palette, or double-click it</td></tr>
+<tr><td><b>Wire</b></td><td>drag from a port to a port; drop on empty canvas to add a
+connected node; drag a wired input away to move or remove its wire</td></tr>
+<tr><td><b>Select</b></td><td>click, Ctrl+click, drag a rectangle on empty canvas;
+Ctrl+A all</td></tr>
+<tr><td><b>Move</b></td><td>drag nodes, or a group by its title</td></tr>
+<tr><td><b>Pan / zoom</b></td><td>middle button or Space+drag; wheel zooms at the cursor;
+F fits the graph</td></tr>
+<tr><td><b>Edit</b></td><td>Delete, Ctrl+C / Ctrl+X / Ctrl+V, Ctrl+D duplicate,
+Ctrl+G group, Ctrl+L auto layout, Ctrl+Z / Ctrl+Shift+Z undo and redo</td></tr>
+</table>"""
+
+
+class WindowActions(QObject):
+    """File, data and help actions of one main window."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.new = self._make("New", window.new_project, Keys.New, "Start an empty project", "new")
+        self.open = self._make("Open…", window.open_dialog, Keys.Open, "Open a project file",
+                               "open")
+        self.save = self._make("Save", window.save, Keys.Save, "Save the project", "save")
+        self.save_as = self._make("Save As…", window.save_as, Keys.SaveAs,
+                                  "Save the project under a new name")
+        self.new_window = self._make("New Window", window.new_window, "Ctrl+Shift+N",
+                                     "Open a second window (copy and paste work between them)")
+        self.quit = self._make("Quit", window.close, Keys.Quit, "Close the window")
+        self.undo = window.undo_stack.createUndoAction(self, "Undo")
+        self.undo.setShortcuts(QKeySequence.keyBindings(Keys.Undo))
+        self.undo.setIcon(icon("undo"))
+        self.redo = window.undo_stack.createRedoAction(self, "Redo")
+        self.redo.setShortcuts(QKeySequence.keyBindings(Keys.Redo))
+        self.redo.setIcon(icon("redo"))
+        self.data_wizard = self._make("Data Wizard…", window.open_data_wizard, None,
+                                      "Choose images and masks for training", "data")
+        self.shortcuts = self._make("Mouse and Keyboard", window.show_shortcuts, Keys.HelpContents,
+                                    "How to edit the graph with the mouse and keyboard")
+        self.about = self._make("About U-Net Studio", window.show_about, None, "Version and "
+                                "licence")
+        self.recent_menu = QMenu("Open Recent", window)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.templates_menu = QMenu("New from Template", window)
+        for path in sorted(TEMPLATES.glob("*.json")):
+            title = path.stem.replace("_", " ").capitalize()
+            self.templates_menu.addAction(title, lambda p=path: window.open_template(p))
+
+    def _make(self, text: str, slot: Callable[[], object], keys, tip: str,
+              icon_name: str = "") -> QAction:
+        action = QAction(text, self)
+        if keys is not None:
+            action.setShortcut(QKeySequence(keys))
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(lambda checked=False: slot())
+        return action
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        paths = self.window.recent.paths()
+        for path in paths:
+            action = self.recent_menu.addAction(Path(path).name,
+                                                lambda p=path: self.window.open_path(p))
+            action.setStatusTip(path)
+        if not paths:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear List", self.window.recent.clear)
+
+
+def install(window: "MainWindow", acts: WindowActions) -> QToolBar:
+    """Fill the menu bar and the toolbar; returns the toolbar."""
+    edit = window.editor.actions
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addActions([acts.new])
+    file_menu.addMenu(acts.templates_menu)
+    file_menu.addAction(acts.open)
+    file_menu.addMenu(acts.recent_menu)
+    file_menu.addSeparator()
+    file_menu.addActions([acts.save, acts.save_as])
+    file_menu.addSeparator()
+    file_menu.addActions([acts.new_window, acts.quit])
+    edit_menu = bar.addMenu("&Edit")
+    edit_menu.addActions([acts.undo, acts.redo])
+    edit_menu.addSeparator()
+    edit_menu.addActions([edit.cut, edit.copy, edit.paste, edit.duplicate, edit.delete])
+    edit_menu.addSeparator()
+    edit_menu.addActions([edit.select_all])
+    edit_menu.addSeparator()
+    edit_menu.addActions([edit.group, edit.ungroup, edit.auto_layout])
+    view_menu = bar.addMenu("&View")
+    view_menu.addActions([edit.fit, edit.zoom_in, edit.zoom_out, edit.reset_zoom])
+    view_menu.addSeparator()
+    view_menu.addActions([edit.snap, edit.overview])
+    view_menu.addSeparator()
+    panels = view_menu.addMenu("Panels")
+    data_menu = bar.addMenu("&Data")
+    data_menu.addAction(acts.data_wizard)
+    help_menu = bar.addMenu("&Help")
+    help_menu.addActions([acts.shortcuts, acts.about])
+    toolbar = window.addToolBar("Main")
+    toolbar.setObjectName("mainToolbar")
+    toolbar.setMovable(False)
+    toolbar.addActions([acts.new, acts.open, acts.save])
+    toolbar.addSeparator()
+    toolbar.addActions([acts.undo, acts.redo, edit.delete])
+    toolbar.addSeparator()
+    toolbar.addActions([edit.group, edit.auto_layout])
+    toolbar.addSeparator()
+    toolbar.addActions([edit.fit, edit.zoom_out, edit.zoom_in])
+    toolbar.addSeparator()
+    toolbar.addAction(acts.data_wizard)
+    window.panels_menu = panels
+    return toolbar

@@ -1,0 +1,1 @@
+"""Docks and tabs around the canvas: properties, problems, statistics, test."""

@@ -1,0 +1,298 @@
+"""Widgets of the data wizard: the scan job, the tables and grids of what was found.
+
+Each part shows one thing and reports edits through signals; the dialog
+(data_wizard.py) owns the project, the scan results and the undo step.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHeaderView, QLabel,
+                               QListView, QListWidget, QListWidgetItem, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app.data.augment import DESCRIPTIONS
+from app.data.dataset import sample_refs
+from app.data.dataset_info import DataSet
+from app.data.masks import unpack
+from app.data.preview import Thumbnail, thumbnails
+from app.data.problems import ScanCancelled
+from app.data.scan import scan
+from app.data.spec import AUGMENTATIONS, ClassInfo
+from app.data.split import SPLITS
+
+WARNING_STYLE = "color: #b45309;"
+ERROR_STYLE = "color: #b91c1c; font-weight: bold;"
+
+
+def pixmap(rgb: np.ndarray) -> QPixmap:
+    """A QPixmap holding its own copy of an (h, w, 3) uint8 array."""
+    rgb = np.ascontiguousarray(rgb)
+    height, width = rgb.shape[:2]
+    image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy())
+
+
+# --- the scan, off the GUI thread -------------------------------------------------------
+class ScanSignals(QObject):
+    progress = Signal(int, int, int, str)   # job, done, total, message
+    finished = Signal(int, object, object)  # job, DataSet, thumbnails
+    failed = Signal(int, str)               # job, message (cancelled: "")
+
+
+class ScanJob(QRunnable):
+    """Scans a data section and makes the thumbnails, on a QThreadPool thread."""
+
+    def __init__(self, job: int, data: dict[str, Any], base: Path, signals: ScanSignals,
+                 thumbs: int = 12) -> None:
+        super().__init__()
+        self.job, self.data, self.base, self.signals, self.thumbs = job, data, base, signals, thumbs
+        self.cancel = threading.Event()
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            dataset = scan(self.data, self.base, progress=self._progress, cancel=self.cancel)
+            pictures = self._thumbnails(dataset)
+        except ScanCancelled:
+            self.signals.failed.emit(self.job, "")
+        except Exception as error:  # noqa: BLE001 - shown to the person, never a crash
+            self.signals.failed.emit(self.job, f"{type(error).__name__}: {error}")
+        else:
+            self.signals.finished.emit(self.job, dataset, pictures)
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.signals.progress.emit(self.job, done, total, message)
+
+    def _thumbnails(self, dataset: DataSet) -> list[Thumbnail]:
+        try:
+            return thumbnails(dataset, self.thumbs)
+        except Exception:  # noqa: BLE001 - a file changed since the scan: no pictures, no crash
+            return []
+
+
+# --- what was found -----------------------------------------------------------------------
+class CountsPanel(QGroupBox):
+    """Pairs and samples per split, image sizes and depth, and the scan's notes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Counts per split", parent)
+        self.table = QTableWidget(4, 2, self)
+        self.table.setHorizontalHeaderLabels(["Pairs", "Samples"])
+        self.table.setVerticalHeaderLabels([*SPLITS, "total"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setFixedHeight(self.table.verticalHeader().length()
+                                  + self.table.horizontalHeader().height() + 4)
+        self.sizes, self.notes = QLabel(self), QLabel(self)
+        for label in (self.sizes, self.notes):
+            label.setWordWrap(True)
+        self.notes.setStyleSheet(WARNING_STYLE)
+        layout = QVBoxLayout(self)
+        for widget in (self.table, self.sizes, self.notes):
+            layout.addWidget(widget)
+
+    def show_dataset(self, dataset: DataSet, size: tuple[int, int]) -> None:
+        rows = []
+        for split in SPLITS:
+            pairs = dataset.split_pairs(split)
+            rows.append((len(pairs), len(sample_refs(pairs, dataset.spec.fit, size))))
+        rows.append((sum(r[0] for r in rows), sum(r[1] for r in rows)))
+        for row, values in enumerate(rows):
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(str(value))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        sizes = Counter(dataset.sizes())
+        listed = ", ".join(f"{w}×{h} ({n})" for (w, h), n in sizes.most_common(4))
+        more = f" and {len(sizes) - 4} other sizes" if len(sizes) > 4 else ""
+        depth = " and ".join(f"{b}-bit" for b in sorted({p.bits for p in dataset.pairs})) or "none"
+        colour = "colour" if dataset.channels == 3 else "gray"
+        fit = "cut into tiles of" if dataset.spec.fit == "tile" else "resized to"
+        self.sizes.setText(f"Image sizes: {listed or 'none'}{more}\nImages: {colour}, {depth}; "
+                           f"samples are {fit} {size[0]}×{size[1]}")
+        self.notes.setText("\n".join(dataset.notes))
+        self.notes.setVisible(bool(dataset.notes))
+
+
+class ProblemsPanel(QGroupBox):
+    """Every problem found, and the choice to skip the bad pairs."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Problems", parent)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.list = QListWidget(self)
+        self.list.setWordWrap(True)
+        self.skip_box = QCheckBox(self)
+        layout = QVBoxLayout(self)
+        for widget in (self.summary, self.list, self.skip_box):
+            layout.addWidget(widget)
+
+    def show_dataset(self, dataset: DataSet) -> None:
+        self.list.clear()
+        for problem in dataset.problems:
+            self.list.addItem(str(problem))
+        blocking = sum(1 for p in dataset.problems if not p.skippable)
+        bad = dataset.bad_keys
+        if not dataset.problems:
+            self.say(f"No problems: all {len(dataset.pairs)} pairs can be used.", "")
+        elif blocking:
+            self.say(f"{len(dataset.problems)} problem(s) found; {len(dataset.pairs)} pairs are "
+                     f"usable. {blocking} must be fixed in the data.", ERROR_STYLE)
+        else:
+            self.say(f"{len(dataset.problems)} problem(s) found in {len(bad)} files; "
+                     f"{len(dataset.pairs)} pairs are usable.", WARNING_STYLE)
+        self.skip_box.setText(f"Skip the {len(bad)} bad pairs (leave them out of training)")
+        self.skip_box.setVisible(bool(bad))
+
+    def say(self, text: str, style: str) -> None:
+        self.summary.setText(text)
+        self.summary.setStyleSheet(style)
+
+
+class ThumbnailGrid(QListWidget):
+    """Image/mask pairs, the mask drawn over the image, labelled with split and name."""
+
+    def __init__(self, box: int = 150, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(QSize(box, box))
+        self.setGridSize(QSize(box + 24, box + 40))
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setWordWrap(True)
+        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+
+    def show_pictures(self, pictures: Sequence[tuple[str, str, np.ndarray]]) -> None:
+        """(label, tooltip, rgb) per picture."""
+        self.clear()
+        for label, tip, rgb in pictures:
+            item = QListWidgetItem(QIcon(pixmap(rgb)), label)
+            item.setToolTip(tip)
+            self.addItem(item)
+
+
+class ClassTable(QTableWidget):
+    """One row per class: colour, name (editable), mask value, pixels, pairs per split."""
+
+    edited = Signal()          # a name or display colour changed
+    table_edited = Signal()    # a colour-table entry changed: scan again
+    HEADERS = ("Colour", "Name", "Mask value", "Pixels", "Pairs: train/val/test")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(self.HEADERS), parent)
+        self.setHorizontalHeaderLabels(self.HEADERS)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(36)
+        self.setColumnWidth(0, 48)
+        self.classes: list[ClassInfo] = []
+        self.table_values: list[str] = []
+        self._filling = False
+        self.itemChanged.connect(self._item_changed)
+        self.cellDoubleClicked.connect(self._double_clicked)
+
+    def show_classes(self, dataset: DataSet, classes: list[ClassInfo]) -> None:
+        self._filling = True
+        self.classes = list(classes)
+        self.setRowCount(len(classes))
+        pixels = dataset.class_pixels()
+        total = max(1, sum(pixels))
+        per_split = [dataset.pairs_with_class(s) for s in ("train", "val", "test")]
+        self.table_values = [self._value(dataset, i) for i in range(len(classes))]
+        for row, info in enumerate(classes):
+            count = pixels[row] if row < len(pixels) else 0
+            cells = ("", info.name, self.table_values[row], f"{100 * count / total:.2f} %",
+                     " / ".join(str(s[row]) if row < len(s) else "0" for s in per_split))
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                editable = column == 1 or (column == 2 and dataset.decoder.kind == "colors")
+                if not editable:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.setItem(row, column, item)
+            self.item(row, 0).setBackground(QColor(*info.color))
+            self.item(row, 0).setToolTip("Double-click to choose the display colour")
+        self._filling = False
+
+    @staticmethod
+    def _value(dataset: DataSet, index: int) -> str:
+        decoder = dataset.decoder
+        if decoder.kind == "colors":
+            code = decoder.table[index]
+            return ", ".join(map(str, unpack(code))) if decoder.encoding == "color" else str(code)
+        if decoder.kind == "binary":
+            return ("0", "255 or 1")[index] if decoder.encoding == "values" else ("black", "white")[index]
+        if decoder.kind == "instances":
+            return "(from instance ids)"
+        return str(index)
+
+    def set_color(self, row: int, color: tuple[int, int, int]) -> None:
+        self.classes[row] = ClassInfo(self.classes[row].name, tuple(color))
+        self.item(row, 0).setBackground(QColor(*color))
+        self.edited.emit()
+
+    def table(self, encoding: str) -> list | None:
+        """The colour table as edited: [[r, g, b], ...] or gray values; None if unreadable."""
+        parsed = []
+        for text in self.table_values:
+            parts = [p.strip() for p in text.split(",")]
+            if not all(p.isdigit() for p in parts) or len(parts) != (3 if encoding == "color" else 1):
+                return None
+            values = [int(p) for p in parts]
+            parsed.append(values if encoding == "color" else values[0])
+        return parsed
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        if item.column() == 1 and item.text().strip():
+            row = item.row()
+            self.classes[row] = ClassInfo(item.text().strip(), self.classes[row].color)
+            self.edited.emit()
+        elif item.column() == 2:
+            self.table_values[item.row()] = item.text()
+            self.table_edited.emit()
+
+    def _double_clicked(self, row: int, column: int) -> None:
+        if column != 0:
+            return
+        from PySide6.QtWidgets import QColorDialog
+        chosen = QColorDialog.getColor(QColor(*self.classes[row].color), self, "Class colour")
+        if chosen.isValid():
+            self.set_color(row, (chosen.red(), chosen.green(), chosen.blue()))
+
+
+class AugmentPanel(QWidget):
+    """On/off switches for each augmentation, with what it does."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for index, name in enumerate(AUGMENTATIONS):
+            box = QCheckBox(f"{name}: {DESCRIPTIONS[name]}", self)
+            box.toggled.connect(self.changed)
+            layout.addWidget(box, index // 2, index % 2)
+            self.boxes[name] = box
+
+    def load(self, options: dict[str, bool]) -> None:
+        for name, box in self.boxes.items():
+            box.blockSignals(True)
+            box.setChecked(bool(options.get(name)))
+            box.blockSignals(False)
+
+    def options(self) -> dict[str, bool]:
+        return {name: box.isChecked() for name, box in self.boxes.items()}

@@ -1,0 +1,185 @@
+"""The property dock, read-only for now: what the selected node is and does.
+
+For one selected node: id, type, output shape, parameter count, its wires,
+the compiler's problems and notes, and every setting with its help text. With
+nothing selected, a summary of the whole graph; with several, a list of them.
+Parameter counts build the node's layer on torch's meta device (no memory,
+a few ms), cached by settings and input shapes.
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHeaderView, QLabel,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from canvas import theme
+from canvas.editor import CanvasEditor
+from components import registry
+from components.base import describe_shape
+from components.compiler import Analysis
+from components.graph import GraphDocument
+
+
+class ParameterCounter:
+    """Trainable parameters per node, cached by (type, settings, input shapes)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple, int | None] = {}
+
+    def count(self, doc: GraphDocument, analysis: Analysis, node_id: str) -> int | None:
+        if node_id not in analysis.shapes:
+            return None
+        node = doc.node(node_id)
+        inputs = {e.target_port: analysis.shapes[e.source] for e in doc.edges_into(node_id)
+                  if e.source in analysis.shapes}
+        key = (node.type, tuple(sorted(node.settings.items())), tuple(sorted(inputs.items())),
+               analysis.context)
+        if key not in self._cache:
+            try:
+                with torch.device("meta"):
+                    module = doc.component(node_id).build(inputs, analysis.context)
+                self._cache[key] = sum(p.numel() for p in module.parameters())
+            except Exception:  # noqa: BLE001 - a count is a nicety; the problem shows elsewhere
+                self._cache[key] = None
+        return self._cache[key]
+
+
+class NodeDetailsPanel(QWidget):
+    """Follows the editor's selection and analysis."""
+
+    def __init__(self, editor: CanvasEditor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.counter = ParameterCounter()
+        self.heading = QLabel(self)
+        self.heading.setObjectName("detailsHeading")
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.heading.setWordWrap(True)
+        self.form = QFormLayout()
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.notes = QLabel(self)
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.RichText)
+        self.table = QTableWidget(0, 2, self)
+        self.table.setHorizontalHeaderLabels(["Setting", "Value"])
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setAlternatingRowColors(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.heading)
+        layout.addLayout(self.form)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.table, 1)
+        layout.addStretch(0)  # takes the spare room while the table is hidden
+        editor.selection_changed.connect(self.refresh)
+        editor.live.updated.connect(self.refresh)
+        editor.document.setting_changed.subscribe(self._on_setting_changed)
+        self.refresh()
+
+    def detach(self) -> None:
+        self.editor.document.setting_changed.unsubscribe(self._on_setting_changed)
+
+    def _on_setting_changed(self, *args: Any) -> None:
+        self.refresh()
+
+    def refresh(self, *args: Any) -> None:
+        selected = self.editor.scene.selected_node_ids()
+        if len(selected) == 1 and self.editor.document.has_node(selected[0]):
+            self._show_node(selected[0])
+        else:
+            self._show_summary(selected)
+
+    # --- one node ------------------------------------------------------------------------
+    def _show_node(self, node_id: str) -> None:
+        doc, analysis = self.editor.document, self.editor.live.analysis
+        node = doc.node(node_id)
+        cls = registry.get(node.type)
+        self.heading.setText(f"<span style='font-size:13pt; font-weight:600'>{escape(node_id)}"
+                             f"</span><br><span style='color:{theme.TEXT_MUTED.name()}'>"
+                             f"{escape(cls.type_name)} · {escape(cls.category)}</span>"
+                             f"<br>{escape(cls.description)}")
+        shape = analysis.shapes.get(node_id)
+        params = self.counter.count(doc, analysis, node_id)
+        inputs = [f"{e.target_port} ← {e.source}.{e.source_port}" for e in doc.edges_into(node_id)]
+        outputs = [f"{e.source_port} → {e.target}.{e.target_port}" for e in doc.edges_from(node_id)]
+        self._set_form([("Id", node_id), ("Type", cls.type_name),
+                        ("Output shape", describe_shape(shape) if shape else "unknown"),
+                        ("Parameters", f"{params:,}" if params is not None else "unknown"),
+                        ("Inputs", "\n".join(inputs) or "none"),
+                        ("Outputs", "\n".join(outputs) or "none"),
+                        ("Position", f"{node.position[0]:g}, {node.position[1]:g}")])
+        self._set_notes(analysis.problems_of(node_id),
+                        [w.message for w in analysis.warnings if w.node_id == node_id])
+        self._set_settings(cls, node.settings)
+
+    def _set_settings(self, cls: type, settings: dict[str, Any]) -> None:
+        self.table.setRowCount(0)
+        for row, setting in enumerate(cls.SCHEMA):
+            self.table.insertRow(row)
+            name = QTableWidgetItem(setting.title)
+            value = QTableWidgetItem(_format(settings.get(setting.name)))
+            tip = f"{setting.name}: {setting.help}\nAllowed: {setting.describe_allowed()}"
+            for item in (name, value):
+                item.setToolTip(tip)
+            self.table.setItem(row, 0, name)
+            self.table.setItem(row, 1, value)
+        self.table.setVisible(True)
+        self.table.resizeRowsToContents()
+
+    # --- none or several -----------------------------------------------------------------
+    def _show_summary(self, selected: list[str]) -> None:
+        doc, analysis = self.editor.document, self.editor.live.analysis
+        ids = selected or analysis.model_nodes
+        counts = [self.counter.count(doc, analysis, n) for n in ids if doc.has_node(n)]
+        total = sum(c for c in counts if c)
+        if selected:
+            self.heading.setText(f"<span style='font-size:13pt; font-weight:600'>"
+                                 f"{len(selected)} nodes selected</span>")
+            rows = [(n, doc.node(n).type) for n in selected if doc.has_node(n)]
+            rows.append(("Parameters", f"{total:,}"))
+        else:
+            self.heading.setText("<span style='font-size:13pt; font-weight:600'>Graph</span>"
+                                 f"<br><span style='color:{theme.TEXT_MUTED.name()}'>"
+                                 "Select a node to see its details.</span>")
+            rows = [("Nodes", str(len(doc.nodes))), ("Wires", str(len(doc.edges))),
+                    ("Groups", str(len(doc.frames))),
+                    ("In the model", f"{len(analysis.model_nodes)} nodes"),
+                    ("Parameters", f"{total:,}" if analysis.model_nodes else "no model yet")]
+        self._set_form(rows)
+        self._set_notes([str(p) for p in analysis.problems] if not selected else [], [])
+        self.table.setVisible(False)
+
+    # --- shared ----------------------------------------------------------------------------
+    def _set_form(self, rows: list[tuple[str, str]]) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        for label, value in rows:
+            field = QLabel(value)
+            field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            field.setWordWrap(True)
+            self.form.addRow(f"{label}:", field)
+
+    def _set_notes(self, problems: list[str], warnings: list[str]) -> None:
+        lines = [f"<span style='color:{theme.ERROR.name()}'>● {escape(p)}</span>" for p in problems]
+        lines += [f"<span style='color:{theme.WARNING.name()}'>● {escape(w)}</span>"
+                  for w in warnings]
+        if not lines and not problems:
+            lines = [f"<span style='color:{theme.OK.name()}'>● No problems</span>"]
+        self.notes.setText("<br>".join(lines))
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

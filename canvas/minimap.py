@@ -1,0 +1,131 @@
+"""The overview: a small picture of the whole graph in the canvas corner.
+
+It draws the scene's OverviewGeometry (every node box and wire in a few calls)
+into a pixmap when the graph changes, and on every repaint only blits that and
+outlines the main view's visible area, so scrolling a 500-node graph stays cheap;
+clicking or dragging in it moves the main view there. It appears only when the
+graph does not fit in the main view, which is when an overview helps.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QTransform
+from PySide6.QtWidgets import QWidget
+
+from . import theme
+
+if TYPE_CHECKING:
+    from .view import CanvasView
+
+SIZE = (220, 150)
+MARGIN = 12
+PAD = 8
+
+
+class Minimap(QWidget):
+    """An overview of ``canvas``'s scene that steers ``canvas``."""
+
+    def __init__(self, canvas: "CanvasView") -> None:
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.overview = canvas.graph_scene.geometry
+        self.enabled = True
+        self.setFixedSize(*SIZE)
+        self.setToolTip("Overview: click or drag to move the view")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # nothing shows through
+        self._picture: QPixmap | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._update_now)
+        canvas.graph_scene.overview_changed.connect(self._graph_changed)
+        self.hide()
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.refresh()
+
+    def place(self) -> None:
+        """Stick to the bottom-right corner of the canvas."""
+        area = self.canvas.viewport().geometry()
+        self.move(area.right() - SIZE[0] - MARGIN, area.bottom() - SIZE[1] - MARGIN)
+
+    def _graph_changed(self) -> None:
+        self._picture = None
+        self.refresh()
+
+    def refresh(self, *args: object) -> None:
+        """Coalesce the many scene and scroll notifications into one update."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _update_now(self) -> None:
+        self.overview.refresh()
+        bounds = self.overview.bounds
+        wanted = (self.enabled and not bounds.isNull()
+                  and not self.canvas.visible_scene_rect().contains(bounds))
+        if wanted:
+            self.place()
+            self.update()
+        self.setVisible(wanted)
+
+    def scene_transform(self) -> QTransform:
+        """Scene -> widget: the graph's bounds fitted into the widget, centred."""
+        bounds = self.overview.bounds.adjusted(-40, -40, 40, 40)
+        area = QRectF(self.rect()).adjusted(PAD, PAD, -PAD, -PAD)
+        if bounds.isEmpty():
+            return QTransform()
+        scale = min(area.width() / bounds.width(), area.height() / bounds.height())
+        dx = area.center().x() - bounds.center().x() * scale
+        dy = area.center().y() - bounds.center().y() * scale
+        return QTransform(scale, 0, 0, scale, dx, dy)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        if self._picture is None or self._picture.size() != self.size():
+            self._picture = self._render()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._picture)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setTransform(self.scene_transform())
+        pen = QPen(theme.ACCENT, 1.5)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        fill = QColor(theme.ACCENT)
+        fill.setAlpha(30)
+        painter.setBrush(fill)
+        painter.drawRect(self.canvas.visible_scene_rect())
+        painter.end()
+
+    def _render(self) -> QPixmap:
+        picture = QPixmap(self.size())
+        picture.fill(theme.CANVAS)
+        painter = QPainter(picture)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#c3c8d1"), 1))
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
+        painter.setTransform(self.scene_transform())
+        self.overview.paint(painter, frames=True)
+        painter.end()
+        return picture
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self._steer(event.position())
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._steer(event.position())
+        event.accept()
+
+    def _steer(self, point: QPointF) -> None:
+        inverse, ok = self.scene_transform().inverted()
+        if ok:
+            self.canvas.centerOn(inverse.map(point))
+            self.update()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        event.accept()

@@ -1,0 +1,302 @@
+"""The scene: graphics items that follow the graph document.
+
+GraphScene subscribes to the document's events and adds, moves, rewires and
+removes items to match; it never changes the document (undo commands do). The
+compiler's analysis arrives through ``apply_analysis`` and becomes shape text,
+red outlines and tooltips. Mouse events are offered first to an interaction
+handler (interactions.py), which turns gestures into undo commands.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol
+
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsSceneContextMenuEvent,
+                               QGraphicsSceneMouseEvent)
+
+from components import registry
+from components.compiler import Analysis
+from components.errors import StudioError
+from components.events import Event
+from components.graph import Edge, Frame, GraphDocument, Node
+
+from .items import EdgeItem, FrameItem, NodeItem, PortItem
+from .overview import OverviewGeometry, OverviewItem
+
+EXTENT = 100_000.0
+"""Half the side of the scene rect: large, so the canvas can be panned freely."""
+
+
+class InteractionHandler(Protocol):
+    """What the scene forwards mouse events to; True means 'handled, stop here'."""
+
+    def mouse_press(self, event: QGraphicsSceneMouseEvent) -> bool: ...
+    def mouse_move(self, event: QGraphicsSceneMouseEvent) -> bool: ...
+    def mouse_release(self, event: QGraphicsSceneMouseEvent) -> bool: ...
+    def mouse_double_click(self, event: QGraphicsSceneMouseEvent) -> bool: ...
+    def context_menu(self, event: QGraphicsSceneContextMenuEvent) -> bool: ...
+
+
+class GraphScene(QGraphicsScene):
+    """Items for every node, wire and frame of one document."""
+
+    overview_changed = Signal()  # anything the overview (and minimap) draws changed
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSceneRect(QRectF(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT))
+        self.document: GraphDocument | None = None
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[Edge, EdgeItem] = {}
+        self.frames: dict[str, FrameItem] = {}
+        self.handler: InteractionHandler | None = None
+        self.analysis: Analysis | None = None
+        self._listening: list[tuple[Event, Callable[..., Any]]] = []
+        self.geometry = OverviewGeometry(self)
+        self.overview_item = OverviewItem(self.geometry)
+        self.addItem(self.overview_item)
+        self.overview = False
+        self.selectionChanged.connect(self.graph_changed)
+
+    # --- following a document --------------------------------------------------------
+    def set_document(self, document: GraphDocument | None) -> None:
+        """Show ``document`` (None detaches, e.g. when the window closes)."""
+        for event, listener in self._listening:
+            event.unsubscribe(listener)
+        self._listening = []
+        self.document = document
+        if document is not None:
+            self._listening = [
+                (document.node_added, self._on_node_added),
+                (document.node_removed, self._on_node_removed),
+                (document.node_moved, self._on_node_moved),
+                (document.setting_changed, self._on_setting_changed),
+                (document.edge_added, self._on_edge_added),
+                (document.edge_removed, self._on_edge_removed),
+                (document.frame_added, self._on_frame_added),
+                (document.frame_removed, self._on_frame_removed),
+                (document.frame_changed, self._on_frame_changed),
+                (document.reset, self.rebuild),
+            ]
+            for event, listener in self._listening:
+                event.subscribe(listener)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Drop every item and make them again from the document (open, new, reset)."""
+        for item in [*self.frames.values(), *self.edges.values(), *self.nodes.values()]:
+            self.removeItem(item)
+        self.nodes, self.edges, self.frames = {}, {}, {}
+        if self.document is None:
+            self.graph_changed()
+            return
+        for node in self.document.nodes:
+            self._on_node_added(node)
+        for edge in self.document.edges:
+            self._on_edge_added(edge)
+        for frame in self.document.frames:
+            self._on_frame_added(frame)
+        if self.analysis is not None:
+            self.apply_analysis(self.analysis)
+        self.graph_changed()
+
+    def _on_node_added(self, node: Node) -> None:
+        doc = self.document
+        item = NodeItem(node.id, registry.get(node.type), doc.input_ports(node.id),
+                        doc.output_ports(node.id))
+        item.setPos(*node.position)
+        self._paint_mode(item)
+        self.nodes[node.id] = item
+        self.addItem(item)
+        self.graph_changed()
+
+    def _on_node_removed(self, node: Node) -> None:
+        item = self.nodes.pop(node.id, None)
+        if item is not None:
+            for frame in list(item.frames):
+                frame.set_members([m for m in frame.members if m is not item])
+            self.removeItem(item)
+            self.graph_changed()
+
+    def _on_node_moved(self, node: Node) -> None:
+        item = self.nodes.get(node.id)
+        if item is not None and (item.pos().x(), item.pos().y()) != node.position:
+            item.setPos(*node.position)
+
+    def _on_setting_changed(self, node: Node, name: str, old: Any, new: Any) -> None:
+        item = self.nodes.get(node.id)
+        if item is None:
+            return
+        try:
+            inputs, outputs = self.document.input_ports(node.id), self.document.output_ports(node.id)
+        except StudioError:
+            return
+        item.set_ports(inputs, outputs)
+        for edge in item.edges:
+            edge.update_path()
+        for frame in item.frames:
+            frame.update_geometry()
+        self.graph_changed()
+
+    def _on_edge_added(self, edge: Edge) -> None:
+        source, target = self.nodes[edge.source], self.nodes[edge.target]
+        item = EdgeItem(edge, source.ports[edge.source_port], target.ports[edge.target_port])
+        source.edges.append(item)
+        target.edges.append(item)
+        self.edges[edge] = item
+        self._paint_mode(item)
+        self.addItem(item)
+        self._count_wires(item)
+        self.graph_changed()
+
+    def _on_edge_removed(self, edge: Edge) -> None:
+        item = self.edges.pop(edge, None)
+        if item is None:
+            return
+        for node_item in (item.source.node_item, item.target.node_item):
+            if item in node_item.edges:
+                node_item.edges.remove(item)
+        self.removeItem(item)
+        self._count_wires(item)
+        self.graph_changed()
+
+    def _count_wires(self, item: EdgeItem) -> None:
+        for port in (item.source, item.target):
+            port.set_connected(sum(1 for e in port.node_item.edges
+                                   if e.source is port or e.target is port))
+
+    def _on_frame_added(self, frame: Frame) -> None:
+        item = FrameItem(frame.id, frame.title)
+        self.frames[frame.id] = item
+        self.addItem(item)
+        item.set_members([self.nodes[n] for n in frame.nodes if n in self.nodes])
+        self.graph_changed()
+
+    def _on_frame_removed(self, frame: Frame) -> None:
+        item = self.frames.pop(frame.id, None)
+        if item is not None:
+            item.set_members([])
+            self.removeItem(item)
+            self.graph_changed()
+
+    def _on_frame_changed(self, frame: Frame) -> None:
+        item = self.frames.get(frame.id)
+        if item is not None:
+            item.set_title(frame.title)
+            item.set_members([self.nodes[n] for n in frame.nodes if n in self.nodes])
+            self.graph_changed()
+
+    # --- the compiler's view ---------------------------------------------------------
+    def apply_analysis(self, analysis: Analysis) -> None:
+        """Shape text, red outlines and tooltips from one analyze() result."""
+        self.analysis = analysis
+        problems: dict[str, list[str]] = {}
+        warnings: dict[str, list[str]] = {}
+        for problem in analysis.problems:
+            problems.setdefault(problem.node_id, []).append(problem.message)
+        for warning in analysis.warnings:
+            warnings.setdefault(warning.node_id, []).append(warning.message)
+        for node_id, item in self.nodes.items():
+            item.set_status(analysis.shapes.get(node_id), problems.get(node_id, []),
+                            warnings.get(node_id, []))
+        self.graph_changed()
+
+    # --- the overview: the whole graph in a few draw calls -----------------------------
+    def graph_changed(self) -> None:
+        """Something the overview draws moved, appeared, went or changed colour."""
+        self.geometry.invalidate()
+        self.overview_item.changed()
+        self.overview_changed.emit()
+
+    def set_overview(self, overview: bool) -> None:
+        """Zoomed far out: draw through the overview item; items keep hit-testing."""
+        if overview == self.overview:
+            return
+        self.overview = overview
+        self.overview_item.setVisible(overview)
+        for item in [*self.nodes.values(), *self.edges.values()]:
+            self._paint_mode(item)
+        self.overview_item.changed()
+
+    def _paint_mode(self, item: QGraphicsItem) -> None:
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, self.overview)
+
+    # --- reading the selection and the geometry ------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        chosen = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
+        return [n for n in self.nodes if n in chosen]
+
+    def selected_edges(self) -> list[Edge]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def selected_frame_ids(self) -> list[str]:
+        chosen = {i.frame_id for i in self.selectedItems() if isinstance(i, FrameItem)}
+        return [f for f in self.frames if f in chosen]
+
+    def select_items(self, items: list[QGraphicsItem]) -> None:
+        """Select exactly ``items``, with one selectionChanged signal (or none)."""
+        before = set(self.selectedItems())
+        wanted = set(items)
+        if before == wanted:
+            return
+        self.blockSignals(True)
+        try:
+            for item in before - wanted:
+                item.setSelected(False)
+            for item in wanted - before:
+                item.setSelected(True)
+        finally:
+            self.blockSignals(False)
+        self.selectionChanged.emit()
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        self.select_items([self.nodes[n] for n in node_ids if n in self.nodes])
+
+    def is_empty_at(self, scene_pos) -> bool:
+        """No node or port under ``scene_pos`` (a wire may be dropped there)."""
+        return not any(isinstance(i, (NodeItem, PortItem)) for i in self.items(scene_pos))
+
+    def graph_bounds(self) -> QRectF:
+        """The rectangle around every node and frame (empty when there are none)."""
+        bounds = QRectF()
+        for item in [*self.nodes.values(), *self.frames.values()]:
+            if item.isVisible():
+                bounds = bounds.united(item.sceneBoundingRect())
+        return bounds
+
+    def port_at(self, scene_pos) -> PortItem | None:
+        for item in self.items(scene_pos):
+            if isinstance(item, PortItem):
+                return item
+        return None
+
+    # --- gestures ------------------------------------------------------------------------
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self.handler is not None and self.handler.mouse_press(event):
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self.handler is not None and self.handler.mouse_move(event):
+            event.accept()
+        else:
+            super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self.handler is not None and self.handler.mouse_release(event):
+            event.accept()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self.handler is not None and self.handler.mouse_double_click(event):
+            event.accept()
+        else:
+            super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:  # noqa: N802
+        if self.handler is not None and self.handler.context_menu(event):
+            event.accept()
+        else:
+            super().contextMenuEvent(event)
