@@ -73,15 +73,15 @@ class RemoveNodesCommand(QUndoCommand):
         count = len(self.node_ids)
         super().__init__(f"Delete {self.node_ids[0]}" if count == 1 else f"Delete {count} nodes")
         self.document = document
-        self._nodes: list[Node] = []
+        self._nodes: list[tuple[int, Node]] = []
         self._edges: list[Edge] = []
         self._frames: list[tuple[str, list[str]]] = []
         self._emptied: list[tuple[str, str]] = []
 
     def redo(self) -> None:
         doc, gone = self.document, set(self.node_ids)
-        self._nodes = [Node(n.id, n.type, n.position, dict(n.settings)) for n in doc.nodes
-                       if n.id in gone]
+        self._nodes = [(i, Node(n.id, n.type, n.position, dict(n.settings)))
+                       for i, n in enumerate(doc.nodes) if n.id in gone]
         self._edges = [e for e in doc.edges if e.source in gone or e.target in gone]
         touched = [f for f in doc.frames if gone & set(f.nodes)]
         self._frames = [(f.id, list(f.nodes)) for f in touched]
@@ -93,8 +93,8 @@ class RemoveNodesCommand(QUndoCommand):
 
     def undo(self) -> None:
         doc = self.document
-        for node in self._nodes:
-            doc.add_node(node.type, node.position, node.settings, node.id)
+        for index, node in self._nodes:  # ascending: each goes back to its old place
+            doc.add_node(node.type, node.position, node.settings, node.id, index=index)
         for edge in self._edges:
             doc.connect(edge.source, edge.source_port, edge.target, edge.target_port)
         for frame_id, title in self._emptied:
