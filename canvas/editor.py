@@ -27,7 +27,7 @@ from .commands import (AddNodeCommand, CompoundCommand, ConnectCommand, Disconne
 from .icons import component_icon
 from .interactions import Interactions, snap
 from .items import EdgeItem, FrameItem, NodeItem, PortItem
-from .mime import ClipboardError, graph_from_mime, graph_mime
+from .mime import ClipboardError, graph_from_mime, graph_text
 from .quick_add import QuickAddMenu
 from .scene import GraphScene
 from .view import CanvasView
@@ -93,12 +93,17 @@ class CanvasEditor(QObject):
         self.add_component(type_name, scene_pos)
 
     def add_component(self, type_name: str, scene_pos: QPointF | None = None) -> str | None:
-        """Add a node with its header under ``scene_pos`` (default: the view's centre)."""
+        """Add a node with its header under ``scene_pos`` (default: the view's centre,
+        stepping down-right past nodes already there, so adding the same component
+        twice never hides one node exactly under the other)."""
+        centred = scene_pos is None
         if scene_pos is None:
             scene_pos = self.view.mapToScene(self.view.viewport().rect().center())
         top_left = scene_pos - QPointF(theme.NODE_WIDTH / 2, theme.HEADER_HEIGHT / 2)
         if self.snap_to_grid:
             top_left = snap(top_left)
+        while centred and self._node_near(top_left):
+            top_left += QPointF(PASTE_STEP, PASTE_STEP)
         try:
             command = AddNodeCommand(self.document, type_name, (top_left.x(), top_left.y()))
         except StudioError as error:
@@ -107,6 +112,10 @@ class CanvasEditor(QObject):
         self.push(command)
         self.scene.select_nodes([command.node_id])
         return command.node_id
+
+    def _node_near(self, point: QPointF) -> bool:
+        return any(abs(n.position[0] - point.x()) < 1 and abs(n.position[1] - point.y()) < 1
+                   for n in self.document.nodes)
 
     def open_quick_add(self, port: PortItem, scene_pos: QPointF) -> QuickAddMenu:
         """The searchable menu at a wire dropped on empty canvas."""
@@ -164,7 +173,7 @@ class CanvasEditor(QObject):
         if not nodes:
             self.show_message("Nothing to copy: select nodes first")
             return False
-        QGuiApplication.clipboard().setMimeData(graph_mime(self._fragment(nodes)))
+        QGuiApplication.clipboard().setText(graph_text(self._fragment(nodes)))
         self._paste_round = 0
         self.show_message(f"Copied {len(nodes)} node{'s' if len(nodes) != 1 else ''}")
         return True
@@ -245,12 +254,12 @@ class CanvasEditor(QObject):
         sizes = {n: (i.body_rect().width(), i.body_rect().height())
                  for n, i in self.scene.nodes.items()}
         origin = (min(n.position[0] for n in nodes), min(n.position[1] for n in nodes))
-        if self.snap_to_grid:
-            origin = (round(origin[0] / theme.GRID) * theme.GRID,
-                      round(origin[1] / theme.GRID) * theme.GRID)
         positions = layered_layout([n.id for n in nodes],
                                    [(e.source, e.target) for e in self.document.edges],
                                    sizes, origin=origin)
+        if self.snap_to_grid:  # node sizes are not multiples of the grid: snap every node
+            snapped = {n: snap(QPointF(*xy)) for n, xy in positions.items()}
+            positions = {n: (p.x(), p.y()) for n, p in snapped.items()}
         changed = {n: p for n, p in positions.items() if self.document.node(n).position != p}
         if changed:
             self.push(MoveNodesCommand(self.document, changed, "Auto layout"))

@@ -1,8 +1,7 @@
 """What travels through drag and drop and the clipboard.
 
 A palette drag carries a component type name. The clipboard carries the graph's
-own JSON (``graph_to_dict`` of the copied nodes), under our MIME type and as
-plain text, so copying between two windows, or into a text editor and back,
+own JSON (``graph_to_dict`` of the copied nodes) as plain text, so copying between two windows, or into a text editor and back,
 works without any state shared between windows.
 """
 from __future__ import annotations
@@ -30,12 +29,12 @@ def component_from_mime(data: QMimeData) -> str | None:
     return bytes(data.data(COMPONENT_MIME).data()).decode("utf-8", "replace")
 
 
-def graph_mime(fragment: dict[str, Any]) -> QMimeData:
-    text = json.dumps({CLIPBOARD_KEY: 1, "graph": fragment}, indent=1)
-    data = QMimeData()
-    data.setData(GRAPH_MIME, QByteArray(text.encode("utf-8")))
-    data.setText(text)
-    return data
+def graph_text(fragment: dict[str, Any]) -> str:
+    """The clipboard form of copied nodes: plain-text JSON, readable in any editor.
+
+    Plain text on purpose: a QMimeData handed to the clipboard crashes PySide6 6.11
+    and 6.12 when the interpreter exits (segfault after QApplication quits)."""
+    return json.dumps({CLIPBOARD_KEY: 1, "graph": fragment}, indent=1)
 
 
 class ClipboardError(ValueError):

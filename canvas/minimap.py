@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QWidget
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .view import CanvasView
 
 SIZE = (220, 150)
+MIN_WIDTH = 120
+SHARE = 0.3  # of the canvas width at most, so a small window keeps its canvas
 MARGIN = 12
 PAD = 8
 
@@ -49,9 +51,13 @@ class Minimap(QWidget):
         self.refresh()
 
     def place(self) -> None:
-        """Stick to the bottom-right corner of the canvas."""
+        """Stick to the bottom-right corner of the canvas, at most ``SHARE`` of its width."""
         area = self.canvas.viewport().geometry()
-        self.move(area.right() - SIZE[0] - MARGIN, area.bottom() - SIZE[1] - MARGIN)
+        width = max(MIN_WIDTH, min(SIZE[0], round(area.width() * SHARE)))
+        height = round(width * SIZE[1] / SIZE[0])
+        if self.size() != QSize(width, height):
+            self.setFixedSize(width, height)
+        self.move(area.right() - width - MARGIN, area.bottom() - height - MARGIN)
 
     def _graph_changed(self) -> None:
         self._picture = None

@@ -12,6 +12,15 @@ A Sugiyama-style layout in four small steps, each a function:
    node is pulled towards its neighbours' centres by isotonic regression
    (pool-adjacent-violators), which keeps the order and the gaps.
 
+A wire that jumps over several layers (a U-Net's skip connection, a residual
+shortcut) would otherwise flatten the graph into one long row with the
+shortcuts drawn on top of it. So every node also gets a *level*: how many
+shortcuts of its part of the graph pass over it. Step 4 pulls a node towards
+its neighbours *offset by the level difference*, and step 3 keeps each column
+sorted by level: the encoder steps down one row per resolution, the decoder
+climbs back, and each skip wire runs straight along the row of its two ends,
+the picture of a U-Net people know.
+
 The canvas passes node sizes; the result is top-left positions, the form the
 document stores. Pure Python so the CLI and tests can use it without a display.
 """
@@ -38,9 +47,13 @@ def layered_layout(node_ids: Sequence[str], edges: Iterable[tuple[str, str]],
     links = _acyclic_edges(nodes, edges)
     layer = _assign_layers(nodes, links)
     chains, layer, heights = _add_dummies(links, layer, {n: size[n][1] for n in nodes})
+    level = _levels(nodes, links, layer)
     layers = _order_layers(nodes, chains, layer, sweeps)
+    for items in layers:  # stable: keeps the crossing-reducing order within a level
+        items.sort(key=lambda item: level[item])
+    row = max(h for h in heights.values()) + node_gap
     xs = _column_x(layers, size, layer_gap, origin[0])
-    centres = _assign_y(layers, chains, heights, node_gap)
+    centres = _assign_y(layers, chains, heights, node_gap, level, row)
     top = min(centres[n] - heights[n] / 2 for n in nodes)
     return {n: (float(round(xs[layer[n]])),
                 float(round(origin[1] + centres[n] - heights[n] / 2 - top))) for n in nodes}
@@ -103,6 +116,45 @@ def _topological(nodes: list[str], preds: Mapping[str, list[str]],
             if waiting[child] == 0:
                 ready.append(child)
     return order
+
+
+def _levels(nodes: list[str], links: list[tuple[str, str]], layer: dict[str, int]) -> dict:
+    """How deep each node (and each dummy point) sits under the shortcuts around it.
+
+    A node's level counts the wires of its own connected part that jump over its
+    layer, by distinct source or distinct target, whichever is fewer, so one input
+    feeding many later nodes counts once. A dummy point of a wire sits on the
+    level of the shallower end of its wire, so the wire runs along that row.
+    """
+    part = _components(nodes, links)
+    spans: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for source, target in links:
+        if layer[target] - layer[source] > 1:
+            spans[part[source]].append((source, target))
+    level: dict = {}
+    for node in nodes:
+        over = [(s, t) for s, t in spans[part[node]] if layer[s] < layer[node] < layer[t]]
+        level[node] = min(len({s for s, _ in over}), len({t for _, t in over}))
+    for source, target in links:
+        for step in range(layer[source] + 1, layer[target]):
+            level[("dummy", source, target, step)] = min(level[source], level[target])
+    return level
+
+
+def _components(nodes: list[str], links: list[tuple[str, str]]) -> dict[str, int]:
+    """The weakly connected part each node belongs to (union-find)."""
+    parent = {n: n for n in nodes}
+
+    def root(node: str) -> str:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for source, target in links:
+        parent[root(source)] = root(target)
+    roots: dict[str, int] = {}
+    return {n: roots.setdefault(root(n), len(roots)) for n in nodes}
 
 
 def _add_dummies(links: list[tuple[str, str]], layer: dict[str, int], heights: dict[str, float]
@@ -176,20 +228,23 @@ def _column_x(layers: list[list], size: Mapping[str, Size], gap: float, x0: floa
     return xs
 
 
-def _assign_y(layers: list[list], chains: list, heights: Mapping, gap: float) -> dict:
-    """Centre y of every item: stacked first, then pulled towards the neighbours."""
+def _assign_y(layers: list[list], chains: list, heights: Mapping, gap: float,
+              level: Mapping, row: float) -> dict:
+    """Centre y of every item: stacked first, then pulled towards the neighbours, each
+    neighbour's pull shifted by ``row`` per level of difference (so, with nothing in
+    the way, every item ends up exactly ``row`` times its level below the top row)."""
     neighbours: dict = defaultdict(list)
     for source, target in chains:
         neighbours[source].append(target)
         neighbours[target].append(source)
     centre: dict = {}
     for items in layers:
-        wanted = [0.0] * len(items)
+        wanted = [level[i] * row for i in items]
         centre.update(zip(items, _pack(items, wanted, heights, gap)))
     for _ in range(8):
         for items in layers + layers[::-1]:
-            wanted = [sum(centre[n] for n in neighbours[i]) / len(neighbours[i])
-                      if neighbours[i] else centre[i] for i in items]
+            wanted = [sum(centre[n] + (level[i] - level[n]) * row for n in neighbours[i])
+                      / len(neighbours[i]) if neighbours[i] else centre[i] for i in items]
             centre.update(zip(items, _pack(items, wanted, heights, gap)))
     return centre
 

@@ -93,3 +93,39 @@ def dags(draw):
 def test_any_dag_points_right_without_overlaps(graph):
     nodes, edges = graph
     _check(nodes, edges, layered_layout(nodes, edges))
+
+
+def test_unet_template_lays_out_as_a_u_with_straight_skips():
+    """Review fix: longest-path layers alone put the 33-node U-Net in one long row with
+    the skip wires piled on top of it. Each resolution level now gets its own row: the
+    encoder steps down, the decoder climbs back, each skip runs along its row."""
+    graph = json.loads((TEMPLATES / "unet_from_scratch.json").read_text())["graph"]
+    nodes = [n["id"] for n in graph["nodes"]]
+    edges = [(e["source"], e["target"]) for e in graph["edges"]]
+    y = {n: p[1] for n, p in layered_layout(nodes, edges, {n: (196.0, 84.0) for n in nodes}).items()}
+    encoder = [y[f"enc{k}_conv2"] for k in range(1, 5)] + [y["bottom_conv2"]]
+    decoder = [y["bottom_conv2"]] + [y[f"dec{k}_conv1"] for k in range(4, 0, -1)]
+    assert encoder == sorted(encoder) and len(set(encoder)) == 5  # one row down per level
+    assert decoder == sorted(decoder, reverse=True) and len(set(decoder)) == 5
+    for k in range(1, 5):  # a skip joins two nodes of the same row
+        assert abs(y[f"enc{k}_conv2"] - y[f"dec{k}_conv1"]) < 1
+        assert abs(y[f"enc{k}_conv2"] - y[f"merge{k}"]) < 84
+    assert y["input"] == y["target"] == min(y.values())
+
+
+def test_a_shortcut_runs_above_the_nodes_it_skips():
+    nodes = ["x", "a", "b", "add"]
+    edges = [("x", "a"), ("a", "b"), ("b", "add"), ("x", "add")]
+    positions = layered_layout(nodes, edges)
+    _check(nodes, edges, positions)
+    assert positions["x"][1] == positions["add"][1] < positions["a"][1] == positions["b"][1]
+
+
+def test_fan_out_from_one_source_does_not_sink_the_chain_further():
+    nodes = ["in", "a", "b", "c", "d"]
+    edges = [("in", "a"), ("a", "b"), ("b", "c"), ("c", "d"), ("in", "c"), ("in", "d")]
+    positions = layered_layout(nodes, edges)
+    _check(nodes, edges, positions)
+    row = DEFAULT_SIZE[1] + 40  # one level: a node height and the gap
+    assert abs(positions["a"][1] - positions["b"][1]) < 10
+    assert 0.5 * row < positions["a"][1] - positions["in"][1] < 1.5 * row  # one level, not 2

@@ -78,7 +78,8 @@ def test_resizing_images_and_masks() -> None:
     image = np.zeros((40, 40, 1), np.float32)
     image[:20] = 1.0
     small = resize_image(image, (20, 10))
-    assert small.shape == (1, 20, 10) and np.allclose(small[0, :10], 1) and np.allclose(small[0, 10:], 0)
+    assert small.shape == (1, 20, 10)
+    assert np.allclose(small[0, :10], 1) and np.allclose(small[0, 10:], 0)
     large = resize_image(image, (80, 80))
     assert large.shape == (1, 80, 80) and 0 < large[0, 39, 0] < 1  # bilinear edge
     ids = np.array([[0, 70000], [3, 5]], np.int64)

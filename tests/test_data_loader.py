@@ -25,7 +25,8 @@ def test_samples_are_resized_floats_and_class_ids(tmp_path: Path) -> None:
     image, mask = data[0]
     assert image.shape == (3, 24, 16) and image.dtype == torch.float32
     assert 0.0 <= image.min() and image.max() <= 1.0
-    assert mask.shape == (24, 16) and mask.dtype == torch.int64 and set(mask.unique().tolist()) <= {0, 1, 2}
+    assert mask.shape == (24, 16) and mask.dtype == torch.int64
+    assert set(mask.unique().tolist()) <= {0, 1, 2}
     gray = SegmentationDataset(scan(FOLDERS, tmp_path), "train", 1, (24, 16))
     assert gray[0][0].shape == (1, 24, 16)
 
@@ -138,3 +139,29 @@ def test_previews_for_the_wizard(tmp_path: Path) -> None:
     versions = augmented(dataset, {"flip": True, "elastic": True}, 3, (32, 32), count=3)
     rgb = versions[0].rgb([c.color for c in dataset.classes])
     assert len(versions) == 3 and rgb.shape == (32, 32, 3) and rgb.dtype == np.uint8
+
+
+def test_project_loaders_for_training(tmp_path: Path) -> None:
+    from app.data.dataset import project_loaders
+    from app.data.problems import DataProblemsError
+    from app.project import Project
+    from components.graph import GraphDocument
+
+    label_pairs(tmp_path, count=10, size=24)
+    graph = GraphDocument()
+    graph.add_node("Input", settings={"channels": 1, "height": 16, "width": 16}, node_id="input")
+    graph.add_node("Target", settings={"classes": 3}, node_id="target")
+    data = {"source": "folders", "images": "images", "masks": "masks", "augment": {"flip": True}}
+    project = Project("p", graph, data, path=tmp_path / "p.json")
+    loaders = project_loaders(project, batch_size=4, workers=0, memory_cap=1 << 20)
+    try:
+        assert set(loaders) == {"train", "val", "test"}
+        images, masks = next(iter(loaders["train"]))
+        assert images.shape == (4, 1, 16, 16) and masks.shape == (4, 16, 16)
+        assert sum(len(loader.dataset) for loader in loaders.values()) == 10
+    finally:
+        for loader in loaders.values():
+            close_loader(loader)
+    (tmp_path / "masks" / "004.png").write_bytes(b"bad")
+    with pytest.raises(DataProblemsError, match="masks/004.png"):
+        project_loaders(project, workers=0)

@@ -69,7 +69,8 @@ def _colour_mask(i: int) -> np.ndarray:
 def test_rgb_colour_table_is_detected(tmp_path: Path) -> None:
     dataset = _scan(_write(tmp_path, [_colour_mask(i) for i in range(4)]))
     assert dataset.decoder.kind == "colors" and dataset.num_classes == 3
-    assert dataset.decoder.table[0] == 0 and set(dataset.decoder.table) == {0, pack(RED), pack(BLUE)}
+    assert dataset.decoder.table[0] == 0
+    assert set(dataset.decoder.table) == {0, pack(RED), pack(BLUE)}
     assert {c.color for c in dataset.classes} == {(0, 0, 0), RED, BLUE}
     assert dataset.detected_mask()["kind"] == "colors"
 
@@ -77,7 +78,8 @@ def test_rgb_colour_table_is_detected(tmp_path: Path) -> None:
 def test_colour_table_can_be_edited(tmp_path: Path) -> None:
     """The person's table decides the class order; a colour it lacks is a problem."""
     folder = _write(tmp_path, [_colour_mask(i) for i in range(4)])
-    dataset = _scan(folder, mask={"kind": "colors", "colors": [[0, 0, 0], [0, 0, 255], [255, 0, 0]]})
+    table = [[0, 0, 0], [0, 0, 255], [255, 0, 0]]
+    dataset = _scan(folder, mask={"kind": "colors", "colors": table})
     assert dataset.decoder.table == (0, pack(BLUE), pack(RED)) and not dataset.problems
     raw = _colour_mask(0)
     classes, bad = dataset.decoder.classes_of(raw)
@@ -138,7 +140,8 @@ def test_binary_mask_with_a_stray_value(tmp_path: Path) -> None:
     masks[1][0, 0] = 17
     dataset = _scan(_write(tmp_path, masks), mask={"kind": "binary"})
     assert [str(p) for p in dataset.problems] == [
-        "masks/01.png: mask values outside the class set: 17 (the classes are 0 and 255 (or 0 and 1))"]
+        "masks/01.png: mask values outside the class set: 17 "
+        "(the classes are 0 and 255 (or 0 and 1))"]
 
 
 def test_classes_list_that_does_not_fit_the_kind(tmp_path: Path) -> None:

@@ -178,7 +178,8 @@ def test_training_refuses_unreported_problems_until_skipped(tmp_path: Path) -> N
 
 def test_training_refuses_a_target_that_does_not_fit(tmp_path: Path) -> None:
     label_pairs(tmp_path, count=3)
-    with pytest.raises(DataProblemsError, match="Target 'target': has 2 classes but the data has 3"):
+    expected = "Target 'target': has 2 classes but the data has 3"
+    with pytest.raises(DataProblemsError, match=expected):
         check_ready(_project(tmp_path, dict(FOLDERS), classes=2))
 
 

@@ -57,7 +57,8 @@ def fake_wheel(path: Path) -> Path:
                 np.uint16 if deep else np.uint8)
             archive.writestr(f"{folder}/images/{stem}.png", _png(image))
             archive.writestr(f"{folder}/images/{stem}.tif", b"ignored")
-            archive.writestr(f"{folder}/nucleus_masks/{stem}.png", _png(rgba_instances(instance_mask())))
+            nucleus = _png(rgba_instances(instance_mask()))
+            archive.writestr(f"{folder}/nucleus_masks/{stem}.png", nucleus)
             archive.writestr(f"{folder}/mn_masks/{stem}.png", _png(rgba_instances(_micronuclei())))
     return path
 
@@ -65,7 +66,8 @@ def fake_wheel(path: Path) -> Path:
 def test_convert_a_wheel_into_the_folders_layout(tmp_path: Path) -> None:
     dest = tmp_path / "nuclei"
     summary = convert_wheel(fake_wheel(tmp_path / "m.whl"), dest, say=lambda line: None)
-    assert {s: c["images"] for s, c in summary["splits"].items()} == {"train": 2, "val": 1, "test": 1}
+    images = {s: c["images"] for s, c in summary["splits"].items()}
+    assert images == {"train": 2, "val": 1, "test": 1}
     assert summary["splits"]["train"]["objects"] == [0, 6, 4]
     assert sorted(p.name for p in (dest / "train" / "images").iterdir()) == [
         "2022_RPE1_1.png", "2023_misc_a_b.png"]
@@ -73,7 +75,8 @@ def test_convert_a_wheel_into_the_folders_layout(tmp_path: Path) -> None:
         assert image.mode.startswith("I")  # 16-bit images are copied as shipped
     with Image.open(dest / "val" / "masks" / "2022_RPE1_2.png") as mask:
         assert mask.mode == "P" and set(np.unique(np.asarray(mask))) == {0, 1, 2}
-    assert "MIT" in (dest / "LICENSE").read_text() and "mnfinder 1.2.3" in (dest / "LICENSE").read_text()
+    licence = (dest / "LICENSE").read_text()
+    assert "MIT" in licence and "mnfinder 1.2.3" in licence
     assert "| train | 2 |" in (dest / "README.md").read_text()
     data = {"source": "folders", "root": str(dest), "split": "folders"}
     dataset = scan(data, tmp_path)
@@ -86,7 +89,7 @@ def test_install_is_idempotent_and_survives_being_offline(tmp_path: Path,
     monkeypatch.setattr(sample_nuclei, "download", lambda cache: (None, "no network"))
     dest = tmp_path / "nuclei"
     assert install(dest=dest, cache=tmp_path / "dl", say=lines.append) == 0
-    assert "no network" in lines[-1] and "synthetic shapes" in lines[-1] and "make data" in lines[-1]
+    assert all(words in lines[-1] for words in ("no network", "synthetic shapes", "make data"))
     assert not dest.exists()
     assert install(dest=dest, wheel=fake_wheel(tmp_path / "m.whl"), say=lines.append) == 0
     assert lines[-1].startswith("Installed the nuclei sample (4 images")

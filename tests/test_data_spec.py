@@ -99,7 +99,8 @@ def test_data_code_loads_no_qt() -> None:
     from app.paths import ROOT
 
     modules = ["augment", "cache", "dataset", "dataset_info", "demo_shapes", "images", "masks",
-               "pairing", "preview", "problems", "sample_nuclei", "scan", "sources", "spec", "split"]
+               "pairing", "preview", "problems", "sample_nuclei", "scan", "sources", "spec",
+               "split"]
     code = ("import sys\n" + "".join(f"import app.data.{m}\n" for m in modules)
             + "print(sorted(m for m in sys.modules if m.split('.')[0] in "
               "('PySide6', 'shiboken6', 'pyqtgraph')))")

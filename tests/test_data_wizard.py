@@ -223,7 +223,8 @@ def test_folders_with_their_own_split(qtbot, tmp_path, open_wizard) -> None:
     wizard = open_wizard(_project(tmp_path, data))
     _wait_scanned(qtbot, wizard)
     assert wizard.form.keep_split.isChecked() and wizard.form.fixed_split()
-    assert wizard.counts.table.item(0, 0).text() == "3" and wizard.counts.table.item(1, 0).text() == "2"
+    counts = wizard.counts.table
+    assert counts.item(0, 0).text() == "3" and counts.item(1, 0).text() == "2"
     assert "no test/ sub-folder" in wizard.counts.notes.text()
     wizard.finish_button.click()
     written = wizard.project.data

@@ -32,13 +32,16 @@ class SampleCache:
             raise ValueError(f"cache images are uint8 or float16, not {image_dtype}")
         self.count, self.image_shape, self.image_dtype = count, tuple(image_shape), image_dtype
         channels, height, width = image_shape
-        self.image_bytes = channels * height * width * torch.empty((), dtype=image_dtype).element_size()
+        item = torch.empty((), dtype=image_dtype).element_size()
+        self.image_bytes = channels * height * width * item
         self.mask_bytes = height * width
         flags = count  # one "filled" byte per record counts against the cap too
         room = max(0, memory_cap - flags)
         self.in_memory = int(min(count, room // (self.image_bytes + self.mask_bytes)))
-        self._images = torch.empty((self.in_memory, *image_shape), dtype=image_dtype).share_memory_()
-        self._masks = torch.empty((self.in_memory, height, width), dtype=torch.uint8).share_memory_()
+        self._images = torch.empty((self.in_memory, *image_shape), dtype=image_dtype)
+        self._images.share_memory_()
+        self._masks = torch.empty((self.in_memory, height, width), dtype=torch.uint8)
+        self._masks.share_memory_()
         self._filled = torch.zeros(count, dtype=torch.uint8).share_memory_()
         self.folder: Path | None = None
         self._maps: tuple[np.memmap, np.memmap] | None = None

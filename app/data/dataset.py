@@ -21,7 +21,8 @@ from torch.utils.data import DataLoader, Dataset
 from .augment import Augmenter
 from .cache import SampleCache
 from .dataset_info import DataSet, PairInfo
-from .images import crop_padded, read_image, read_mask, resize_image, resize_nearest, tile_origins, to_channels
+from .images import (crop_padded, read_image, read_mask, resize_image, resize_nearest, tile_origins,
+                     to_channels)
 from .pairing import shown
 from .problems import DataProblemsError, Problem
 from .sources import cache_root

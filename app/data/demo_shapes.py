@@ -139,4 +139,5 @@ def _inside(kind: str, u: np.ndarray, v: np.ndarray, radius: float) -> np.ndarra
     if kind == "ring":
         return (distance <= radius) & (distance >= radius * 0.55)
     arm = radius * 0.3
-    return ((np.abs(u) <= arm) & (np.abs(v) <= radius)) | ((np.abs(v) <= arm) & (np.abs(u) <= radius))
+    across, along = np.abs(u), np.abs(v)
+    return ((across <= arm) & (along <= radius)) | ((along <= arm) & (across <= radius))

@@ -53,7 +53,9 @@ class Pairing:
 def shown(path: Path, base: Path) -> str:
     """A path as the person reads it: relative to the project folder when inside it."""
     try:
-        return Path(os.path.relpath(path, base)).as_posix() if _inside(path, base) else path.as_posix()
+        if _inside(path, base):
+            return Path(os.path.relpath(path, base)).as_posix()
+        return path.as_posix()
     except ValueError:  # another drive on Windows
         return path.as_posix()
 

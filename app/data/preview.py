@@ -84,7 +84,8 @@ def augmented(dataset: DataSet, options: Mapping[str, bool], channels: int,
     augmenter = Augmenter(options, size)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        images, masks = augmenter(image[None].repeat(count, 1, 1, 1), mask[None].repeat(count, 1, 1))
+        images, masks = augmenter(image[None].repeat(count, 1, 1, 1),
+                                  mask[None].repeat(count, 1, 1))
     key = data.pairs[0].key
     return [Thumbnail(key, "train", i.permute(1, 2, 0).numpy(), m.numpy().astype(np.uint8))
             for i, m in zip(images, masks)]

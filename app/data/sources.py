@@ -55,8 +55,10 @@ class Source:
         if spec.source == "csv":
             return pair_csv(_path(spec.csv, base), spec.image_column, spec.mask_column, base)
         root = _path(spec.root, base) if spec.root else None
-        images = Path(spec.images) if root and spec.split_folders else _path(spec.images, root or base)
-        masks = Path(spec.masks) if root and spec.split_folders else _path(spec.masks, root or base)
+        if root and spec.split_folders:  # names of the sub-folders inside train/, val/, test/
+            images, masks = Path(spec.images), Path(spec.masks)
+        else:
+            images, masks = _path(spec.images, root or base), _path(spec.masks, root or base)
         if spec.split_folders:
             return pair_split_folders(images, masks, base, root)
         return pair_folders(images, masks, base)

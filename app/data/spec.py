@@ -7,10 +7,11 @@ a typo such as ``"augmnet"`` must not silently turn augmentation off.
 
 Keys (all sources): ``source``, ``split`` ([train, val, test] fractions or
 ``"folders"``), ``seed``, ``augment`` (flags, see AUGMENTATIONS), ``mask``
-(``kind``, ``instances``, and the colour table as ``colors`` or gray ``values``), ``classes`` (names and display colours),
-``fit`` (``resize`` or ``tile``) and ``skip`` (pairs the person chose to leave
-out). Per source: ``folders`` has ``images``, ``masks`` and optionally ``root``;
-``csv`` has ``csv``, ``image_column``, ``mask_column``; ``demo`` has ``name``.
+(``kind``, ``instances``, and the colour table as ``colors`` or gray
+``values``), ``classes`` (names and display colours), ``fit`` (``resize`` or
+``tile``) and ``skip`` (pairs the person chose to leave out). Per source:
+``folders`` has ``images``, ``masks`` and optionally ``root``; ``csv`` has
+``csv``, ``image_column``, ``mask_column``; ``demo`` has ``name``.
 """
 from __future__ import annotations
 

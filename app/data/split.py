@@ -3,8 +3,9 @@
 Pairs are grouped by the rarest class they contain (rarest = found in the fewest
 pairs). Groups are dealt rarest first: each split that does not hold the group's
 class yet gets one pair of it (when the group has enough pairs), and the rest go
-wherever a split is furthest below its share. The order inside a group comes from the project seed, so the
-same project always gets the same split and a new seed gives a new one.
+wherever a split is furthest below its share. The order inside a group comes
+from the project seed, so the same project always gets the same split and a new
+seed gives a new one.
 """
 from __future__ import annotations
 

@@ -116,7 +116,8 @@ class SourceForm(QWidget):
         self.channels.addItem("1 (gray)", 1)
         self.channels.addItem("3 (colour)", 3)
         self.height, self.width = self._side(), self._side()
-        rows = (("Source", self.source), ("Images folder", self.images), ("Masks folder", self.masks),
+        rows = (("Source", self.source), ("Images folder", self.images),
+                ("Masks folder", self.masks),
                 ("", self.keep_split),
                 ("Folder", self.root), ("CSV file", self.csv), ("Image column", self.image_column),
                 ("Mask column", self.mask_column), ("Mask kind", self.kind),

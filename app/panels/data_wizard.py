@@ -384,7 +384,8 @@ class DataWizard(QDialog):
         self.undo_stack.push(SetDataCommand(self.project, data))
         for node in graph.nodes:
             settings = dict(wanted.get(node.type, {}))
-            if node.type == "Input" and channels != 3 and node.settings["normalization"] == "imagenet":
+            imagenet = node.settings.get("normalization") == "imagenet"
+            if node.type == "Input" and channels != 3 and imagenet:
                 settings["normalization"] = "per_image"  # ImageNet statistics need 3 channels
             for name, value in settings.items():
                 if node.settings.get(name) != value:

@@ -13,8 +13,8 @@ from typing import Any, Sequence
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHeaderView, QLabel,
-                               QListView, QListWidget, QListWidgetItem, QTableWidget,
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QGridLayout, QGroupBox, QHeaderView,
+                               QLabel, QListView, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.data.augment import DESCRIPTIONS
@@ -164,7 +164,7 @@ class ThumbnailGrid(QListWidget):
         super().__init__(parent)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(box, box))
-        self.setGridSize(QSize(box + 24, box + 40))
+        self.setGridSize(QSize(box + 44, box + 40))
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setWordWrap(True)
@@ -231,7 +231,8 @@ class ClassTable(QTableWidget):
             code = decoder.table[index]
             return ", ".join(map(str, unpack(code))) if decoder.encoding == "color" else str(code)
         if decoder.kind == "binary":
-            return ("0", "255 or 1")[index] if decoder.encoding == "values" else ("black", "white")[index]
+            names = ("0", "255 or 1") if decoder.encoding == "values" else ("black", "white")
+            return names[index]
         if decoder.kind == "instances":
             return "(from instance ids)"
         return str(index)
@@ -246,7 +247,8 @@ class ClassTable(QTableWidget):
         parsed = []
         for text in self.table_values:
             parts = [p.strip() for p in text.split(",")]
-            if not all(p.isdigit() for p in parts) or len(parts) != (3 if encoding == "color" else 1):
+            wanted = 3 if encoding == "color" else 1
+            if not all(p.isdigit() for p in parts) or len(parts) != wanted:
                 return None
             values = [int(p) for p in parts]
             parsed.append(values if encoding == "color" else values[0])
@@ -266,7 +268,6 @@ class ClassTable(QTableWidget):
     def _double_clicked(self, row: int, column: int) -> None:
         if column != 0:
             return
-        from PySide6.QtWidgets import QColorDialog
         chosen = QColorDialog.getColor(QColor(*self.classes[row].color), self, "Class colour")
         if chosen.isValid():
             self.set_color(row, (chosen.red(), chosen.green(), chosen.blue()))

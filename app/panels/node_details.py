@@ -5,6 +5,11 @@ the compiler's problems and notes, and every setting with its help text. With
 nothing selected, a summary of the whole graph; with several, a list of them.
 Parameter counts build the node's layer on torch's meta device (no memory,
 a few ms), cached by settings and input shapes.
+
+Labels here wrap, but a word-wrapped QLabel still asks for the width of its
+longest word; a 60-character node id would widen the dock until the canvas
+was a sliver. So every label gets a small explicit minimum width (a long id
+is then clipped, never the canvas) and a tooltip with its whole text.
 """
 from __future__ import annotations
 
@@ -22,6 +27,9 @@ from components import registry
 from components.base import describe_shape
 from components.compiler import Analysis
 from components.graph import GraphDocument
+
+
+MIN_LABEL_WIDTH = 60  # px; see the module docstring
 
 
 class ParameterCounter:
@@ -59,11 +67,13 @@ class NodeDetailsPanel(QWidget):
         self.heading.setObjectName("detailsHeading")
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.heading.setWordWrap(True)
+        self.heading.setMinimumWidth(MIN_LABEL_WIDTH)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.notes = QLabel(self)
         self.notes.setWordWrap(True)
+        self.notes.setMinimumWidth(MIN_LABEL_WIDTH)
         self.notes.setTextFormat(Qt.TextFormat.RichText)
         self.table = QTableWidget(0, 2, self)
         self.table.setHorizontalHeaderLabels(["Setting", "Value"])
@@ -103,6 +113,7 @@ class NodeDetailsPanel(QWidget):
         doc, analysis = self.editor.document, self.editor.live.analysis
         node = doc.node(node_id)
         cls = registry.get(node.type)
+        self.heading.setToolTip(node_id)
         self.heading.setText(f"<span style='font-size:13pt; font-weight:600'>{escape(node_id)}"
                              f"</span><br><span style='color:{theme.TEXT_MUTED.name()}'>"
                              f"{escape(cls.type_name)} · {escape(cls.category)}</span>"
@@ -139,6 +150,7 @@ class NodeDetailsPanel(QWidget):
     def _show_summary(self, selected: list[str]) -> None:
         doc, analysis = self.editor.document, self.editor.live.analysis
         ids = selected or analysis.model_nodes
+        self.heading.setToolTip("")
         counts = [self.counter.count(doc, analysis, n) for n in ids if doc.has_node(n)]
         total = sum(c for c in counts if c)
         if selected:
@@ -166,6 +178,8 @@ class NodeDetailsPanel(QWidget):
             field = QLabel(value)
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             field.setWordWrap(True)
+            field.setMinimumWidth(MIN_LABEL_WIDTH)
+            field.setToolTip(value)
             self.form.addRow(f"{label}:", field)
 
     def _set_notes(self, problems: list[str], warnings: list[str]) -> None:

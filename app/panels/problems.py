@@ -13,6 +13,7 @@ from canvas import theme
 from components.compiler import Analysis
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
+NODE_COLUMN_MAX = 220  # px: a very long node id is elided, the problem text stays in view
 
 
 class ProblemsPanel(QTreeWidget):
@@ -29,7 +30,8 @@ class ProblemsPanel(QTreeWidget):
         self.setUniformRowHeights(True)
         header = self.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header.setStretchLastSection(True)
         self.itemDoubleClicked.connect(self._on_double_click)
 
@@ -41,10 +43,13 @@ class ProblemsPanel(QTreeWidget):
             item = QTreeWidgetItem(self, [kind, problem.node_id or "graph", problem.message])
             item.setForeground(0, QBrush(color))
             item.setData(0, NODE_ROLE, problem.node_id)
+            item.setToolTip(1, problem.node_id or "")
             item.setToolTip(2, problem.message)
         if not rows:
             item = QTreeWidgetItem(self, ["OK", "", "No problems: the graph compiles."])
             item.setForeground(0, QBrush(theme.OK))
+        self.resizeColumnToContents(1)
+        self.setColumnWidth(1, min(self.columnWidth(1), NODE_COLUMN_MAX))
         self.count_changed.emit(len(analysis.problems), len(analysis.warnings))
 
     def _on_double_click(self, item: QTreeWidgetItem, column: int) -> None:

@@ -1,7 +1,9 @@
 """A small dark label on the canvas, e.g. why a port refuses the wire being dragged.
 
 It ignores the view's zoom, so the text has the same readable size however far
-the person has zoomed out.
+the person has zoomed out. It sits below-right of the cursor, and flips to the
+left of or above it where it would run off the view, so a refusal next to the
+canvas edge can still be read.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from .. import theme
 
 MAX_WIDTH = 360.0
 PAD = 6.0
+OFFSET = (14.0, 16.0)  # from the cursor to the box, in screen pixels
 
 
 class HintItem(QGraphicsItem):
@@ -23,6 +26,7 @@ class HintItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setZValue(100)
         self.text = ""
+        self._size = (0.0, 0.0)
         self._rect = QRectF()
         self.hide()
 
@@ -31,11 +35,29 @@ class HintItem(QGraphicsItem):
             metrics = QFontMetricsF(theme.font("hint"))
             box = metrics.boundingRect(QRectF(0, 0, MAX_WIDTH, 1000),
                                        Qt.TextFlag.TextWordWrap, text)
-            self.prepareGeometryChange()
             self.text = text
-            self._rect = QRectF(14, 16, box.width() + 2 * PAD, box.height() + 2 * PAD)
+            self._size = (box.width() + 2 * PAD, box.height() + 2 * PAD)
+            self.update()
         self.setPos(scene_pos)
+        self._place(scene_pos)
         self.show()
+
+    def _place(self, scene_pos: QPointF) -> None:
+        """Below-right of the point, or flipped where that would leave the view."""
+        width, height = self._size
+        x, y = OFFSET
+        views = self.scene().views() if self.scene() is not None else []
+        if views:
+            view = views[0]
+            at, area = view.mapFromScene(scene_pos), view.viewport().rect()
+            if at.x() + x + width > area.right() and at.x() - x - width >= area.left():
+                x = -x - width
+            if at.y() + y + height > area.bottom() and at.y() - y - height >= area.top():
+                y = -y - height
+        rect = QRectF(x, y, width, height)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
 
     def clear(self) -> None:
         self.text = ""

@@ -86,7 +86,8 @@ def test_loader_is_not_the_bottleneck(tmp_path: Path) -> None:
     ratio = augmented_rates[-1] / step
     print(f"\n[data] demo: {dataset.description}; {len(loader.dataset)} training samples "
           f"{channels}x{size[0]}x{size[1]}, batch {batch}, {default_workers()} worker process(es), "
-          f"torch threads {torch.get_num_threads()}, augment {sorted(k for k, v in dataset.spec.augment.items() if v)}")
+          f"torch threads {torch.get_num_threads()}, augment "
+          f"{sorted(k for k, v in dataset.spec.augment.items() if v)}")
     print(f"[data] loader epoch 1 (decoding): {augmented_rates[0]:.0f} samples/s; epoch 2 (cache "
           f"warm): {augmented_rates[1]:.0f} samples/s with augmentation, {plain_rates[1]:.0f} "
           "without")
