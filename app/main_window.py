@@ -26,6 +26,7 @@ from app.project import Project, load_project, save_project
 from app.recent_files import RecentFiles
 from app.recovery import (AUTOSAVE_MS, Autosaver, RecoveryStore, default_folder, load_recovery,
                           remove_recovery)
+from canvas import theme
 from canvas.editor import CanvasEditor
 from canvas.palette import Palette
 from components.errors import ProjectFileError, StudioError
@@ -172,10 +173,15 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.setCurrentWidget(self.problems)
 
     def focus_node(self, node_id: str) -> None:
+        """Select and show a node (from the Problems tab), zoomed in far enough to read it:
+        centring a 33-node U-Net at its fitted 14 % shows only an unlabelled box."""
         item = self.editor.scene.nodes.get(node_id)
         if item is not None:
             self.editor.scene.select_nodes([node_id])
-            self.editor.view.centerOn(item)
+            view = self.editor.view
+            if view.zoom < theme.DETAIL_LOD:
+                view.reset_zoom()
+            view.centerOn(item)
 
     # --- files ---------------------------------------------------------------------------------
     def adopt(self, project: Project) -> None:
@@ -251,7 +257,16 @@ class MainWindow(QMainWindow):
     def save_as(self) -> bool:
         suggested = self.project.path or Path.home() / f"{self.project.name or 'project'}.json"
         path = dialogs.save_path(self, suggested)
-        return self._write(Path(path)) if path else False
+        if not path:
+            return False
+        unnamed = self.project.name == Project().name
+        if unnamed:  # 'Untitled — cells.json' in the title reads wrong: name it after the file
+            self.project.name = Path(path).stem
+        if self._write(Path(path)):
+            return True
+        if unnamed:
+            self.project.name = Project().name
+        return False
 
     def _write(self, path: Path) -> bool:
         try:

@@ -84,9 +84,11 @@ class WindowActions(QObject):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         paths = self.window.recent.paths()
-        for path in paths:
-            action = self.recent_menu.addAction(Path(path).name,
-                                                lambda p=path: self.window.open_path(p))
+        names = [Path(p).name for p in paths]
+        for path, name in zip(paths, names):
+            if names.count(name) > 1:  # two 'project.json's: say which folder each is in
+                name = f"{name} — {Path(path).parent}"
+            action = self.recent_menu.addAction(name, lambda p=path: self.window.open_path(p))
             action.setStatusTip(path)
         if not paths:
             self.recent_menu.addAction("No recent projects").setEnabled(False)

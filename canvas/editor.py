@@ -66,6 +66,9 @@ class CanvasEditor(QObject):
         document.reset.subscribe(self._on_reset)
         self.actions = EditorActions(self)
         undo_stack.indexChanged.connect(self.actions.update_enabled)
+        # Ctrl+Z in the middle of a drag changes the document under the gesture (its node
+        # may be gone): drop the gesture; a gesture's own push comes after it has ended.
+        undo_stack.indexChanged.connect(self.interactions.cancel)
 
     def detach(self) -> None:
         """Stop following the document (the window is closing)."""
@@ -162,10 +165,10 @@ class CanvasEditor(QObject):
         steps = CompoundCommand(text or "Delete " + ", ".join(parts))
         for edge in edges:
             steps.add(DisconnectCommand(self.document, edge))
+        for frame_id in frames:  # before the nodes: removing them all removes the frame too
+            steps.add(UngroupCommand(self.document, frame_id))
         if nodes:
             steps.add(RemoveNodesCommand(self.document, nodes))
-        for frame_id in frames:
-            steps.add(UngroupCommand(self.document, frame_id))
         self.push(steps)
 
     def copy(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QWidget
 
@@ -90,7 +90,8 @@ class Minimap(QWidget):
         return QTransform(scale, 0, 0, scale, dx, dy)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        if self._picture is None or self._picture.size() != self.size():
+        if (self._picture is None or self._picture.deviceIndependentSize() != QSizeF(self.size())
+                or self._picture.devicePixelRatio() != self.devicePixelRatioF()):
             self._picture = self._render()
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._picture)
@@ -106,7 +107,9 @@ class Minimap(QWidget):
         painter.end()
 
     def _render(self) -> QPixmap:
-        picture = QPixmap(self.size())
+        ratio = self.devicePixelRatioF()  # sharp on a HiDPI screen too
+        picture = QPixmap(self.size() * ratio)
+        picture.setDevicePixelRatio(ratio)
         picture.fill(theme.CANVAS)
         painter = QPainter(picture)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)

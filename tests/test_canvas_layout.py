@@ -102,7 +102,8 @@ def test_unet_template_lays_out_as_a_u_with_straight_skips():
     graph = json.loads((TEMPLATES / "unet_from_scratch.json").read_text())["graph"]
     nodes = [n["id"] for n in graph["nodes"]]
     edges = [(e["source"], e["target"]) for e in graph["edges"]]
-    y = {n: p[1] for n, p in layered_layout(nodes, edges, {n: (196.0, 84.0) for n in nodes}).items()}
+    sizes = {n: (196.0, 84.0) for n in nodes}
+    y = {n: p[1] for n, p in layered_layout(nodes, edges, sizes).items()}
     encoder = [y[f"enc{k}_conv2"] for k in range(1, 5)] + [y["bottom_conv2"]]
     decoder = [y["bottom_conv2"]] + [y[f"dec{k}_conv1"] for k in range(4, 0, -1)]
     assert encoder == sorted(encoder) and len(set(encoder)) == 5  # one row down per level

@@ -5,11 +5,12 @@ real mouse events on the view's viewport and check the document.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QSize
+from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtTest import QTest
 
 from canvas import theme
 from canvas.items import HintItem
-from canvas_helpers import drag, vp
+from canvas_helpers import drag, state, vp
 
 
 def add(editor, type_name, x, y, node_id=None, **settings):
@@ -99,3 +100,119 @@ def test_adding_at_the_centre_twice_never_stacks_nodes(editor):
     editor.snap_to_grid = False
     exact = editor.add_component("Merge", dropped)  # a drop goes exactly where it was dropped
     assert editor.document.node(exact).position == positions[0]
+
+
+def test_deleting_a_group_with_all_its_nodes_undoes_completely(editor):
+    """With a frame and all its members selected, Delete removed the nodes (which removes
+    the emptied frame) and then tried to ungroup the frame that was gone: the command
+    failed half-way and undo lost the nodes."""
+    add(editor, "Input", 0, 0, "input")
+    add(editor, "Convolution", 300, 0, "a")
+    add(editor, "Convolution", 600, 0, "b")
+    doc = editor.document
+    doc.connect("input", "out", "a", "in")
+    doc.connect("a", "out", "b", "in")
+    editor.scene.select_nodes(["a", "b"])
+    frame_id = editor.group_selection("Block")
+    before = state(doc)
+    scene = editor.scene
+    scene.select_items([scene.nodes["a"], scene.nodes["b"], scene.frames[frame_id]])
+    editor.view.setFocus()
+    QTest.keyClick(editor.view, Qt.Key.Key_Delete)
+    assert [n.id for n in doc.nodes] == ["input"] and not doc.frames
+    editor.undo_stack.undo()
+    assert state(doc) == before
+    editor.undo_stack.redo()
+    assert [n.id for n in doc.nodes] == ["input"] and not doc.frames
+
+
+def test_undo_in_the_middle_of_a_drag_drops_the_gesture(editor):
+    """Ctrl+Z while dragging a node undid the node's creation; the release then built a
+    move command for a node that no longer existed and raised inside the event handler."""
+    node = editor.add_component("Convolution", QPointF(300, 100))
+    start = editor.scene.nodes[node].scenePos() + QPointF(110, 12)
+    end = start + QPointF(120, 80)
+    drag(editor.view, start, end, release=False)
+    editor.undo_stack.undo()
+    assert editor.interactions.active is None and not editor.document.nodes
+    QTest.mouseRelease(editor.view.viewport(), Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier, vp(editor.view, end))
+    assert editor.undo_stack.index() == 0 and editor.undo_stack.count() == 1
+    editor.undo_stack.redo()
+    assert editor.document.node(node).position == \
+        (300 - theme.NODE_WIDTH / 2, 100 - theme.HEADER_HEIGHT / 2)
+
+
+def test_undo_in_the_middle_of_a_wire_drag_drops_the_wire(editor):
+    source = editor.add_component("Input", QPointF(0, 0))
+    target = editor.add_component("Convolution", QPointF(350, 0))
+    start = editor.scene.nodes[source].ports["out"].scenePos()
+    end = editor.scene.nodes[target].ports["in"].scenePos()
+    drag(editor.view, start, end, release=False)
+    editor.undo_stack.undo()  # removes the target
+    assert editor.interactions.active is None
+    QTest.mouseRelease(editor.view.viewport(), Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier, vp(editor.view, end))
+    assert not editor.document.edges and editor.quick_add_menu is None
+    assert all(p.state.name == "IDLE" for p in editor.scene.nodes[source].ports.values())
+
+
+def test_node_icons_are_rendered_for_the_device_pixel_ratio(editor, monkeypatch):
+    """Icons were rendered at zoom x 18 px, ignoring the screen's device pixel ratio, so
+    on a 2x (HiDPI) screen every node icon was an upscaled, blurred pixmap."""
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    from canvas import icons
+
+    asked = []
+    real = icons.pixmap
+    monkeypatch.setattr(icons, "pixmap", lambda name, color, pixels, *rest:
+                        asked.append(pixels) or real(name, color, pixels, *rest))
+    node = editor.scene.nodes[add(editor, "Convolution", 0, 0, "conv")]
+    for ratio in (1.0, 2.0):
+        image = QImage(int(400 * ratio), int(200 * ratio), QImage.Format.Format_ARGB32)
+        image.setDevicePixelRatio(ratio)
+        painter = QPainter(image)
+        node.paint(painter, QStyleOptionGraphicsItem())
+        painter.end()
+    assert asked == [round(theme.ICON_SIZE), round(2 * theme.ICON_SIZE)]
+
+
+def test_minimap_picture_is_sharp_on_a_hidpi_screen(editor, monkeypatch):
+    """The overview picture was a 1x pixmap, stretched (blurred) on a 2x screen."""
+    add(editor, "Input", 0, 0, "input")
+    minimap = editor.view.minimap
+    monkeypatch.setattr(minimap, "devicePixelRatioF", lambda: 2.0)
+    picture = minimap._render()
+    assert picture.devicePixelRatio() == 2.0
+    assert picture.width() == 2 * minimap.width() and picture.height() == 2 * minimap.height()
+    minimap.resize(minimap.size())
+    minimap.repaint()  # paints through the cached picture without complaint
+
+
+def test_a_selected_problem_node_still_looks_selected(editor):
+    """A node with a problem keeps its red outline when selected, so selecting it showed
+    only a faint halo: clicking a red node gave no clear sign that it was selected. A
+    blue ring now goes around the red outline."""
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    node = editor.scene.nodes[add(editor, "Convolution", 0, 0, "conv")]
+    editor.scene.apply_analysis(editor.live.run_now())
+    assert node.problems  # its input is not wired
+
+    def ring_colour(selected: bool) -> QColor:
+        node.setSelected(selected)
+        image = QImage(260, 140, QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.translate(20, 20)
+        node.paint(painter, QStyleOptionGraphicsItem())
+        painter.end()
+        return image.pixelColor(round(20 - 3.5), 20 + 40)  # left of the body, mid-height
+
+    ring = ring_colour(True)
+    assert ring.blue() > 150 and ring.red() < 120, ring.name()
+    plain = ring_colour(False)
+    assert not (plain.blue() > 150 and plain.red() < 120), plain.name()

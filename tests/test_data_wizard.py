@@ -142,7 +142,7 @@ def test_a_long_scan_shows_progress_and_can_be_cancelled(qtbot, tmp_path, open_w
     wizard.cancel_scan.click()
     qtbot.waitUntil(lambda: wizard.pool.activeThreadCount() == 0, timeout=TIMEOUT)
     assert wizard.dataset is None and not wizard.scanning
-    assert wizard.refusal.text() == "The data could not be scanned"
+    assert wizard.refusal.text() == "The scan was cancelled: press Scan again"
 
 
 def test_changing_the_source_scans_again(qtbot, tmp_path, open_wizard) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 import torch
@@ -21,8 +21,9 @@ from torch.utils.data import DataLoader, Dataset
 from .augment import Augmenter
 from .cache import SampleCache
 from .dataset_info import DataSet, PairInfo
-from .images import (crop_padded, read_image, read_mask, resize_image, resize_nearest, tile_origins,
-                     to_channels)
+from .images import (crop_padded, describe_error, read_image, read_mask, resize_image,
+                     resize_nearest, tile_origins, to_channels)
+from .lossy import is_lossy
 from .pairing import shown
 from .problems import DataProblemsError, Problem
 from .sources import cache_root
@@ -88,8 +89,9 @@ class SegmentationDataset(Dataset):
         """Decode the sample's page once and store all its tiles in the cache (if any)."""
         ref = self.samples[index]
         info = self.pairs[ref.pair]
-        image = to_channels(read_image(info.pair.image, ref.page), self.channels)
-        raw, _ = read_mask(info.pair.mask, ref.page)
+        image = self._read(info, info.pair.image, lambda: to_channels(
+            read_image(info.pair.image, ref.page), self.channels))
+        raw, _ = self._read(info, info.pair.mask, lambda: read_mask(info.pair.mask, ref.page))
         wanted = None
         siblings = self._siblings[(ref.pair, ref.page)] if self.cache is not None else [index]
         for sibling in siblings:
@@ -103,6 +105,16 @@ class SegmentationDataset(Dataset):
         assert wanted is not None
         return wanted
 
+    def _read(self, info: PairInfo, path: Path, work: Callable[[], Any]) -> Any:
+        """Run a decode; a failure names the file, as the scan would have (the scan read
+        every file, so this means a file changed or vanished since)."""
+        try:
+            return work()
+        except Exception as error:  # reported with the file's name, never a bare traceback
+            name = shown(path, self.base)
+            raise DataProblemsError([Problem(name, f"{describe_error(error)} (the file changed "
+                                             "after the scan?)", info.key)]) from error
+
     def _fit(self, info: PairInfo, image: np.ndarray, raw: np.ndarray, ref: SampleRef
              ) -> tuple[np.ndarray, np.ndarray]:
         if self.fit == "tile":
@@ -110,7 +122,7 @@ class SegmentationDataset(Dataset):
             raw = crop_padded(raw, ref.top, ref.left, self.size)
         else:
             raw = resize_nearest(raw, self.size)
-        labels, bad = self.decoder.classes_of(raw)
+        labels, bad = self.decoder.classes_of(raw, is_lossy(info.pair.mask))
         if bad:
             name = shown(info.pair.mask, self.base)
             raise DataProblemsError([Problem(name, "mask values outside the class set: "

@@ -106,13 +106,21 @@ def verify(path: str | Path, pages: int) -> None:
 
 
 def scale_percentiles(values: np.ndarray) -> np.ndarray:
-    """Deep images to [0, 1] between the 1st and 99.8th percentile of this image."""
+    """Deep images to [0, 1] between the 1st and 99.8th percentile of this image.
+
+    Float images may hold NaN or infinity (no-data pixels): they are left out of the
+    percentiles and become 0, since one NaN would make the sample, and the loss, NaN.
+    """
     values = values.astype(np.float32)
+    finite = np.isfinite(values)
+    if not finite.all():
+        values = np.where(finite, values, np.nan)
     sample = values.ravel()[:: max(1, values.size // 1_000_000)]
-    low, high = np.percentile(sample, PERCENTILES)
+    sample = sample[np.isfinite(sample)]
+    low, high = np.percentile(sample, PERCENTILES) if sample.size else (0.0, 1.0)
     if high <= low:
         high = low + 1.0
-    return np.clip((values - low) / (high - low), 0.0, 1.0)
+    return np.nan_to_num(np.clip((values - low) / (high - low), 0.0, 1.0), nan=0.0)
 
 
 def to_channels(image: np.ndarray, channels: int) -> np.ndarray:

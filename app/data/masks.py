@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import lossy as lossy_masks
 from .spec import MAX_CLASSES, ClassInfo
 
 MAX_TABLE = 32        # more distinct codes than this and a mask is taken for instances
@@ -77,16 +78,28 @@ class MaskSummary:
     distinct: int
     counts: dict[int, int] | None          # code -> pixels, None above MAX_SUMMARY codes
     instance_counts: dict[str, list[int]] = field(default_factory=dict)  # mode -> class pixels
+    lossy: bool = False                    # a JPEG mask: counts hold merged colours (lossy.py)
 
     @property
     def pixels(self) -> int:
         return sum(self.counts.values()) if self.counts else 0
 
 
-def summarize(raw: np.ndarray, palette: bool, instances: bool) -> MaskSummary:
-    """Codes and pixel counts of one raw mask; instance histograms when asked or likely."""
+def summarize(raw: np.ndarray, palette: bool, instances: bool, lossy: bool = False
+              ) -> MaskSummary:
+    """Codes and pixel counts of one raw mask; instance histograms when asked or likely.
+
+    A lossy (JPEG) mask is described by its merged colours, not its artefacts.
+    """
     codes, encoding = codes_of(raw)
     values, counts = np.unique(codes, return_counts=True)
+    if lossy:
+        merged = lossy_masks.merge_near(dict(zip(values.tolist(), counts.tolist())), encoding,
+                                        candidates=lossy_masks.flat_counts(codes, encoding))
+        summary = MaskSummary(encoding, palette, len(merged), merged, lossy=True)
+        if instances:
+            add_instance_counts(summary, lossy_masks.snap(codes, list(merged), encoding))
+        return summary
     kept = dict(zip(values.tolist(), counts.tolist())) if len(values) <= MAX_SUMMARY else None
     summary = MaskSummary(encoding, palette, len(values), kept)
     if instances or len(values) > MAX_TABLE:
@@ -107,7 +120,7 @@ class MaskDecoder:
     kind: str                      # binary | labels | palette | colors | instances
     num_classes: int
     encoding: str = "values"       # values | color: what the data set's masks hold
-    table: tuple[int, ...] = ()    # colors: the code of class 0, 1, ...
+    table: tuple[int, ...] = ()    # colors: the code of class 0, 1, ...; binary: (0, 1 or 255)
     instances: str = "foreground"
 
     def allowed(self) -> str:
@@ -118,8 +131,19 @@ class MaskDecoder:
             return f"the {len(self.table)} colours of the colour table"
         return f"0..{self.num_classes - 1}"
 
-    def lookup(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(class ids or -1, bad mask) for an array of codes."""
+    def references(self) -> list[int]:
+        """The codes a lossy mask's pixels are snapped to (one or more per class)."""
+        if self.kind == "binary":
+            return [0, WHITE] if self.encoding == "color" else list(self.table or (0, 255))
+        if self.kind == "colors":
+            return list(self.table)
+        return list(range(self.num_classes))
+
+    def lookup(self, codes: np.ndarray, lossy: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(class ids or -1, bad mask) for an array of codes; a lossy mask's codes are
+        first snapped to the nearest class code, so none of them is outside the set."""
+        if lossy and self.kind != "instances" and codes.size:
+            codes = lossy_masks.snap(codes, self.references(), self.encoding)
         if self.kind == "binary":
             on = (codes == WHITE) if self.encoding == "color" else (codes == 1) | (codes == 255)
             bad = ~(on | (codes == 0))
@@ -133,12 +157,12 @@ class MaskDecoder:
         found = table[order][position] == codes
         return np.where(found, order[position], -1), ~found
 
-    def classes_of(self, raw: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    def classes_of(self, raw: np.ndarray, lossy: bool = False) -> tuple[np.ndarray, list[int]]:
         """Class ids (h, w) uint8 and the first few codes outside the class set."""
         codes, _ = codes_of(raw)
         if self.kind == "instances":
             return instance_classes(codes, self.instances), []
-        ids, bad = self.lookup(codes)
+        ids, bad = self.lookup(codes, lossy)
         bad_codes = np.unique(codes[bad])[:5].tolist() if bad.any() else []
         return np.where(bad, 0, ids).astype(np.uint8), bad_codes
 
@@ -150,7 +174,7 @@ class MaskDecoder:
             return [0] * self.num_classes, [-1]
         codes = np.fromiter(summary.counts, np.int64, len(summary.counts))
         pixels = np.fromiter(summary.counts.values(), np.int64, len(summary.counts))
-        ids, bad = self.lookup(codes)
+        ids, bad = self.lookup(codes, summary.lossy)
         hist = np.bincount(ids[~bad], weights=pixels[~bad], minlength=self.num_classes)
         return [int(v) for v in hist[:self.num_classes]], sorted(codes[bad].tolist())[:5]
 
@@ -179,6 +203,32 @@ def detect_kind(summaries: list[MaskSummary], encoding: str) -> str:
     if max(union, default=0) < MAX_TABLE:
         return "labels"
     return "colors" if len(union) <= MAX_TABLE else "instances"
+
+
+def align_lossy(summaries: list[MaskSummary], encoding: str) -> int:
+    """Give the lossy masks of a data set one set of merged colours (returns how many).
+
+    Each JPEG mask merged its near colours on its own (red may be 254,0,0 in one
+    and 255,1,0 in another); merging them across masks, with the exact masks'
+    colours as candidates too, makes one colour per class for the table.
+    """
+    lossy = [s for s in summaries if s.lossy and s.encoding == encoding and s.counts]
+    if not lossy:
+        return 0
+    totals: dict[int, int] = {}
+    for summary in summaries:
+        if summary.encoding == encoding:
+            for code, count in (summary.counts or {}).items():
+                totals[code] = totals.get(code, 0) + count
+    centres = list(lossy_masks.merge_near(totals, encoding, min_share=0.0))
+    for summary in lossy:
+        codes = np.fromiter(summary.counts, np.int64, len(summary.counts))
+        snapped = lossy_masks.snap(codes, centres, encoding)
+        merged: dict[int, int] = {}
+        for code, target in zip(codes.tolist(), snapped.tolist()):
+            merged[target] = merged.get(target, 0) + summary.counts[code]
+        summary.counts, summary.distinct = merged, len(merged)
+    return len(lossy)
 
 
 def union_codes(summaries: list[MaskSummary]) -> set[int]:

@@ -169,7 +169,7 @@ def pair_csv(path: Path, image_column: str, mask_column: str, base: Path) -> Pai
             result.problems.append(Problem(where, f"empty {' and '.join(map(repr, empty))} "
                                            "cell", where))
             continue
-        image, mask = path.parent / image_cell, path.parent / mask_cell
+        image, mask = path.parent / _portable(image_cell), path.parent / _portable(mask_cell)
         key = shown(image, base)
         if key in seen:
             result.problems.append(Problem(where, f"image {key} is listed again (first on "
@@ -180,6 +180,12 @@ def pair_csv(path: Path, image_column: str, mask_column: str, base: Path) -> Pai
     if not result.pairs and not result.problems:
         result.problems.append(Problem(name, "the CSV has a header but no rows"))
     return result
+
+
+def _portable(cell: str) -> str:
+    """A CSV path cell as this system writes paths: a CSV made on Windows says
+    ``imgs\\a.png``, which elsewhere would be one file name with a backslash in it."""
+    return cell.replace("\\", "/") if os.sep == "/" else cell
 
 
 def _read_csv(path: Path, name: str, result: Pairing

@@ -32,7 +32,13 @@ class Problem:
 class DataProblemsError(Exception):
     """Raised where work must not start on data with unreported problems."""
 
-    def __init__(self, problems: Iterable[Problem], what: str = "the data set") -> None:
+    def __init__(self, problems: Iterable[Problem] | str, what: str = "the data set") -> None:
+        if isinstance(problems, str):
+            # torch's DataLoader re-raises a worker's exception as type(message): keep the
+            # text whole rather than read it as a list of one-letter problems
+            self.problems = []
+            super().__init__(problems)
+            return
         self.problems = list(problems)
         lines = [str(p) for p in self.problems[:SHOWN_IN_ERROR]]
         more = len(self.problems) - len(lines)

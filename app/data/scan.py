@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .dataset_info import DataSet, PairInfo
 from .images import describe_error, probe, read_mask, verify
-from .masks import (MaskDecoder, MaskSummary, add_instance_counts, codes_of, default_classes,
-                    detect_kind, detected_table, inherent_classes, pack, summarize, union_codes)
+from .lossy import is_lossy
+from .masks import (MaskDecoder, MaskSummary, add_instance_counts, align_lossy, codes_of,
+                    default_classes, detect_kind, detected_table, inherent_classes, pack,
+                    summarize, union_codes)
 from .pairing import Pair, shown
 from .problems import DataProblemsError, Problem, ScanCancelled
 from .sources import resolve
@@ -81,6 +83,7 @@ def scan(data: dict[str, Any] | DataSpec, base: Path, progress: Progress | None 
     if dataset.decoder.kind == "instances":
         _complete_instances(reader, infos)
     _count_classes(dataset, infos)
+    _unused_ids(dataset, infos)
     _finish(dataset, infos)
     return dataset
 
@@ -155,7 +158,7 @@ def _summarize_pages(path: Path, pages: int, instances: bool) -> MaskSummary:
     summaries = []
     for page in range(pages):
         raw, palette = read_mask(path, page)
-        summaries.append(summarize(raw, palette is not None, instances))
+        summaries.append(summarize(raw, palette is not None, instances, is_lossy(path)))
     return _merge(summaries)
 
 
@@ -172,7 +175,7 @@ def _merge(summaries: list[MaskSummary]) -> MaskSummary:
             counts[code] = counts.get(code, 0) + n
     merged = MaskSummary(first.encoding, first.palette,
                          len(counts) if counts is not None else max(s.distinct for s in summaries),
-                         counts)
+                         counts, lossy=first.lossy)
     for mode in ("foreground", "boundary"):
         if all(mode in s.instance_counts for s in summaries):
             merged.instance_counts[mode] = [sum(v) for v in zip(*(s.instance_counts[mode]
@@ -202,6 +205,11 @@ def _keep_main_encoding(infos: list[PairInfo], dataset: DataSet) -> list[PairInf
 
 def _decide_classes(dataset: DataSet, infos: list[PairInfo]) -> None:
     spec, summaries = dataset.spec, [info.summary for info in infos]
+    lossy = align_lossy(summaries, dataset.encoding)
+    if lossy:
+        dataset.notes.append(f"{lossy} mask(s) are JPEG files, whose compression changes "
+                             "colours: each pixel gets the class of the nearest class colour "
+                             "(value). Save masks as PNG to keep them exact.")
     kind = spec.mask_kind if spec.mask_kind != "auto" else detect_kind(summaries, dataset.encoding)
     table: tuple[int, ...] = ()
     count = inherent_classes(kind, spec.instances)
@@ -210,6 +218,8 @@ def _decide_classes(dataset: DataSet, infos: list[PairInfo]) -> None:
         table = (tuple(pack(c) if dataset.encoding == "color" else c for c in given) if given
                  else detected_table(summaries))
         count = len(table)
+    elif kind == "binary" and dataset.encoding == "values":
+        table = (0, 1) if union_codes(summaries) <= {0, 1} else (0, 255)  # what JPEG snaps to
     elif count is None:
         count = len(spec.classes) if spec.classes else max(union_codes(summaries), default=1) + 1
     where = dataset.description
@@ -263,6 +273,32 @@ def _count_classes(dataset: DataSet, infos: list[PairInfo]) -> None:
             dataset.problems.append(Problem(shown(info.pair.mask, dataset.base),
                                             f"mask values outside the class set: {values} "
                                             f"(the classes are {decoder.allowed()})", info.key))
+
+
+def _unused_ids(dataset: DataSet, infos: list[PairInfo]) -> None:
+    """Label ids the masks skip still become classes: say so, and how to avoid it."""
+    decoder = dataset.decoder
+    if decoder.kind not in ("labels", "palette") or not infos:
+        return
+    used = [any(c < len(i.class_pixels) and i.class_pixels[c] for i in infos)
+            for c in range(decoder.num_classes)]
+    unused = [c for c, u in enumerate(used) if not u]
+    if unused:
+        present = ", ".join(str(c) for c, u in enumerate(used) if u)
+        dataset.notes.append(f"Mask values {_ranges(unused)} appear in no mask, yet as "
+                             f"{decoder.kind} ids they are classes ({decoder.num_classes} in all). "
+                             f"To keep only the values present ({present}), choose the mask kind "
+                             "'colors'.")
+
+
+def _ranges(ids: list[int]) -> str:
+    parts: list[tuple[int, int]] = []
+    for c in ids:
+        if parts and parts[-1][1] == c - 1:
+            parts[-1] = (parts[-1][0], c)
+        else:
+            parts.append((c, c))
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
 
 
 def _finish(dataset: DataSet, infos: list[PairInfo]) -> None:

@@ -13,7 +13,7 @@ import copy
 from typing import Any
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout, QLabel,
                                QProgressBar, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
                                QWidget)
@@ -23,23 +23,9 @@ from app.data.preview import Thumbnail, augmented
 from app.data.spec import ClassInfo, data_problems
 from app.panels.data_source_form import SourceForm
 from app.panels.data_wizard_parts import (ERROR_STYLE, AugmentPanel, ClassTable, CountsPanel,
-                                          ProblemsPanel, ScanJob, ScanSignals, ThumbnailGrid)
+                                          ProblemsPanel, ScanJob, ScanSignals, SetDataCommand,
+                                          ThumbnailGrid)
 from app.project import Project
-
-
-class SetDataCommand(QUndoCommand):
-    """Swap the project's data section (the project has no other record of it)."""
-
-    def __init__(self, project: Project, data: dict[str, Any]) -> None:
-        super().__init__("Set data section")
-        self.project = project
-        self.old, self.new = copy.deepcopy(project.data), copy.deepcopy(data)
-
-    def redo(self) -> None:
-        self.project.data = copy.deepcopy(self.new)
-
-    def undo(self) -> None:
-        self.project.data = copy.deepcopy(self.old)
 
 
 class DataWizard(QDialog):
@@ -56,6 +42,10 @@ class DataWizard(QDialog):
         self.classes: list[ClassInfo] = []
         self._overrides = {k: copy.deepcopy(project.data.get(k)) for k in ("classes", "mask")}
         self._job, self._running = 0, None
+        # Finish writes the form: it must still say what the shown DataSet was scanned from
+        self._scanned_form: dict[str, Any] | None = None
+        self._running_form: dict[str, Any] | None = None
+        self._cancelled = False
         self._detect_input = True
         self._preview_seed = 0
         self.pool = QThreadPool(self)
@@ -199,6 +189,7 @@ class DataWizard(QDialog):
             self._on_failed(self._job, "; ".join(problems))
             return
         self._running = ScanJob(self._job, data, self.project.folder, self.signals)
+        self._running_form, self._cancelled = self.form.data(), False
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.cancel_scan.setVisible(True)
@@ -231,6 +222,7 @@ class DataWizard(QDialog):
         self.progress.setVisible(False)
         self.cancel_scan.setVisible(False)
         self.status.setText("" if message else "Scan cancelled.")
+        self._cancelled = not message
         if message:
             self.dataset = None
             self.problems.say(f"The data cannot be scanned: {message}", ERROR_STYLE)
@@ -241,6 +233,7 @@ class DataWizard(QDialog):
             return
         self._running = None
         self.dataset, self.thumbs = dataset, thumbs
+        self._scanned_form = self._running_form
         self.progress.setVisible(False)
         self.cancel_scan.setVisible(False)
         self.status.setText(f"Scanned {dataset.found} pairs: {dataset.description}")
@@ -330,8 +323,12 @@ class DataWizard(QDialog):
         dataset = self.dataset
         if self.scanning or self._scan_timer.isActive():
             return "Wait for the scan to end"
+        if self._cancelled:
+            return "The scan was cancelled: press Scan again"
         if dataset is None:
             return "The data could not be scanned"
+        if self.form.data() != self._scanned_form:
+            return "The data settings changed since the scan: press Scan again"
         blocking = [p for p in dataset.problems if not p.skippable]
         if blocking:
             return f"{len(blocking)} problem(s) must be fixed in the data first"

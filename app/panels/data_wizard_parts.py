@@ -5,6 +5,7 @@ Each part shows one thing and reports edits through signals; the dialog
 """
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap, QUndoCommand
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QGridLayout, QGroupBox, QHeaderView,
                                QLabel, QListView, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -26,6 +27,7 @@ from app.data.problems import ScanCancelled
 from app.data.scan import scan
 from app.data.spec import AUGMENTATIONS, ClassInfo
 from app.data.split import SPLITS
+from app.project import Project
 
 WARNING_STYLE = "color: #b45309;"
 ERROR_STYLE = "color: #b91c1c; font-weight: bold;"
@@ -37,6 +39,21 @@ def pixmap(rgb: np.ndarray) -> QPixmap:
     height, width = rgb.shape[:2]
     image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
     return QPixmap.fromImage(image.copy())
+
+
+class SetDataCommand(QUndoCommand):
+    """Swap the project's data section (the project has no other record of it)."""
+
+    def __init__(self, project: Project, data: dict[str, Any]) -> None:
+        super().__init__("Set data section")
+        self.project = project
+        self.old, self.new = copy.deepcopy(project.data), copy.deepcopy(data)
+
+    def redo(self) -> None:
+        self.project.data = copy.deepcopy(self.new)
+
+    def undo(self) -> None:
+        self.project.data = copy.deepcopy(self.old)
 
 
 # --- the scan, off the GUI thread -------------------------------------------------------
@@ -130,6 +147,8 @@ class ProblemsPanel(QGroupBox):
         self.summary.setWordWrap(True)
         self.list = QListWidget(self)
         self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)  # wrapped problems must not run together
+        self.list.setSpacing(2)
         self.skip_box = QCheckBox(self)
         layout = QVBoxLayout(self)
         for widget in (self.summary, self.list, self.skip_box):
@@ -138,7 +157,9 @@ class ProblemsPanel(QGroupBox):
     def show_dataset(self, dataset: DataSet) -> None:
         self.list.clear()
         for problem in dataset.problems:
-            self.list.addItem(str(problem))
+            item = QListWidgetItem(str(problem))
+            item.setToolTip(str(problem))
+            self.list.addItem(item)
         blocking = sum(1 for p in dataset.problems if not p.skippable)
         bad = dataset.bad_keys
         if not dataset.problems:

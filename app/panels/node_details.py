@@ -92,20 +92,40 @@ class NodeDetailsPanel(QWidget):
         layout.addStretch(0)  # takes the spare room while the table is hidden
         editor.selection_changed.connect(self.refresh)
         editor.live.updated.connect(self.refresh)
-        editor.document.setting_changed.subscribe(self._on_setting_changed)
+        doc = editor.document
+        self._listening = [(doc.setting_changed, self._on_setting_changed),
+                           (doc.node_moved, self._on_node_moved),
+                           (doc.frame_added, self._on_frames_changed),
+                           (doc.frame_removed, self._on_frames_changed)]
+        for event, listener in self._listening:
+            event.subscribe(listener)
+        self.shown: str | None = None  # the node on display; None for the summary
         self.refresh()
 
     def detach(self) -> None:
-        self.editor.document.setting_changed.unsubscribe(self._on_setting_changed)
+        for event, listener in self._listening:
+            event.unsubscribe(listener)
 
     def _on_setting_changed(self, *args: Any) -> None:
         self.refresh()
 
+    def _on_node_moved(self, node: Any) -> None:
+        """Position is on display: follow a drag's or an undo's move (of that node only,
+        so an auto layout of 500 nodes costs one refresh, not 500)."""
+        if node.id == self.shown:
+            self.refresh()
+
+    def _on_frames_changed(self, *args: Any) -> None:
+        if self.shown is None:  # the summary counts groups
+            self.refresh()
+
     def refresh(self, *args: Any) -> None:
         selected = self.editor.scene.selected_node_ids()
         if len(selected) == 1 and self.editor.document.has_node(selected[0]):
+            self.shown = selected[0]
             self._show_node(selected[0])
         else:
+            self.shown = None
             self._show_summary(selected)
 
     # --- one node ------------------------------------------------------------------------

@@ -150,6 +150,10 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(self._outline_pen(selected))
         painter.drawRoundedRect(rect, theme.CORNER, theme.CORNER)
+        if selected and self.problems:  # the red outline wins; a blue ring says 'selected'
+            painter.setPen(_PENS["selected"])
+            painter.drawRoundedRect(rect.adjusted(-3.5, -3.5, 3.5, 3.5), theme.CORNER + 3,
+                                    theme.CORNER + 3)
         for port in self.ports.values():
             port.draw(painter, True)
 
@@ -192,7 +196,11 @@ class NodeItem(QGraphicsItem):
         painter.fillRect(QRectF(0, theme.HEADER_HEIGHT - 1, rect.width(), 1), theme.SEPARATOR)
         size = theme.ICON_SIZE
         top = (theme.HEADER_HEIGHT - size) / 2
-        pixels = max(1, round(size * lod))
+        # The world transform leaves out the screen's device pixel ratio: on a 2x
+        # screen an icon rendered at ``size * lod`` pixels would be stretched, blurred.
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        pixels = max(1, round(size * lod * ratio))
         painter.drawPixmap(QRectF(10, top, size, size),
                            icons.pixmap(self.icon_name, self.color.name(), pixels),
                            QRectF(0, 0, pixels, pixels))

@@ -1,0 +1,160 @@
+"""Regressions from the data layer's review: each test is one defect that was found.
+
+JPEG masks read as instances, decode failures in the loader without the file's
+name, the loader's re-raised problems, Windows paths in a CSV, ...
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from app.data.dataset import SegmentationDataset, close_loader, make_loader
+from app.data.lossy import merge_near
+from app.data.masks import pack, unpack
+from app.data.problems import DataProblemsError, Problem
+from app.data.scan import scan
+from test_data_fixtures import label_pairs, save, scene
+
+FOLDERS = {"source": "folders", "images": "images", "masks": "masks"}
+TABLE = np.array([(0, 0, 0), (255, 0, 0), (0, 0, 255), (0, 200, 0)], np.uint8)
+
+
+def _labels(index: int, size: int = 64) -> np.ndarray:
+    return scene(index, size, classes=4)[1]
+
+
+def _jpeg_masks(folder: Path, gray: bool = False, count: int = 4) -> list[np.ndarray]:
+    truths = []
+    for index in range(count):
+        labels = _labels(index)
+        save(folder / "images" / f"{index}.png", scene(index, 64, classes=4)[0])
+        mask = ((labels > 0) * 255).astype(np.uint8) if gray else TABLE[labels]
+        save(folder / "masks" / f"{index}_mask.jpg", mask, quality=85)
+        truths.append((labels > 0).astype(np.int64) if gray else labels.astype(np.int64))
+    return truths
+
+
+def test_jpeg_colour_masks_keep_their_colour_table(tmp_path: Path) -> None:
+    """JPEG artefacts made hundreds of colours, taken for instance ids (one foreground)."""
+    truths = _jpeg_masks(tmp_path)
+    dataset = scan({**FOLDERS, "split": [1.0, 0.0, 0.0]}, tmp_path)
+    assert dataset.decoder.kind == "colors" and not dataset.problems
+    found = np.array([unpack(code) for code in dataset.decoder.table])
+    assert len(found) == len(TABLE) and dataset.decoder.table[0] == 0
+    for colour in TABLE:  # red, blue, black exactly; green (0, 200, 0) within JPEG's error
+        assert np.abs(found - colour).max(axis=1).min() <= 8
+    assert any("JPEG" in note for note in dataset.notes)
+    order = [int(np.abs(found - colour).max(axis=1).argmin()) for colour in TABLE]
+    data = SegmentationDataset(dataset, "train", 3, (64, 64))
+    for index, truth in enumerate(truths):
+        mask = data[index][1].numpy()
+        assert (mask == np.array(order)[truth]).mean() > 0.95  # blended edges may differ
+
+
+def test_jpeg_gray_masks_are_binary(tmp_path: Path) -> None:
+    truths = _jpeg_masks(tmp_path, gray=True)
+    dataset = scan({**FOLDERS, "split": [1.0, 0.0, 0.0]}, tmp_path)
+    assert dataset.decoder.kind == "binary" and not dataset.problems
+    data = SegmentationDataset(dataset, "train", 3, (64, 64))
+    assert (data[0][1].numpy() == truths[0]).mean() > 0.97
+
+
+def test_merging_keeps_a_small_flat_class_and_drops_edge_blends() -> None:
+    counts = {0: 5000, pack((255, 0, 0)): 3000, pack((254, 1, 0)): 40, pack((0, 0, 60)): 90,
+              pack((0, 200, 0)): 60}
+    flat = {0: 4800, pack((255, 0, 0)): 2900, pack((0, 200, 0)): 40}
+    merged = merge_near(counts, "color", candidates=flat)
+    assert merged == {0: 5090, pack((255, 0, 0)): 3040, pack((0, 200, 0)): 60}
+
+
+def test_png_masks_are_not_snapped(tmp_path: Path) -> None:
+    """Only lossy files are snapped: a stray value in a PNG is still a problem."""
+    label_pairs(tmp_path, count=3)
+    mask = scene(1)[1].copy()
+    mask[0, 0] = 9
+    save(tmp_path / "masks" / "001.png", mask)
+    dataset = scan({**FOLDERS, "classes": [{"name": n, "color": [0, 0, 0]} for n in "abc"]},
+                   tmp_path)
+    assert [p.file for p in dataset.problems] == ["masks/001.png"]
+
+
+def test_loader_names_a_file_that_broke_after_the_scan(tmp_path: Path) -> None:
+    """A raw UnidentifiedImageError (no file name) came out of the loader."""
+    label_pairs(tmp_path, count=3)
+    dataset = scan({**FOLDERS, "split": [1.0, 0.0, 0.0]}, tmp_path)
+    (tmp_path / "images" / "001.png").write_bytes(b"garbage")
+    (tmp_path / "masks" / "002.png").unlink()
+    data = SegmentationDataset(dataset, "train", 3, (32, 32))
+    with pytest.raises(DataProblemsError) as caught:
+        data[1]
+    assert caught.value.problems[0].file == "images/001.png"
+    assert "not an image file Pillow can read" in str(caught.value)
+    with pytest.raises(DataProblemsError, match="masks/002.png: file not found"):
+        data[2]
+
+
+def test_problems_error_survives_the_worker_round_trip() -> None:
+    """torch re-raises a worker's exception as type(text): the text must stay whole."""
+    original = DataProblemsError([Problem("masks/a.png", "file not found", "images/a.png")])
+    again = DataProblemsError(str(original))
+    assert str(again) == str(original) and again.problems == []
+
+
+def test_worker_process_reports_the_file(tmp_path: Path) -> None:
+    label_pairs(tmp_path, count=2)
+    dataset = scan({**FOLDERS, "split": [1.0, 0.0, 0.0]}, tmp_path)
+    (tmp_path / "masks" / "001.png").write_bytes(b"garbage")
+    loader = make_loader(dataset, "train", 3, (32, 32), 2, workers=1, shuffle=False,
+                         cache_folder=tmp_path / "cache")
+    try:
+        with pytest.raises(DataProblemsError, match="masks/001.png: not an image file"):
+            for _ in loader:
+                pass
+    finally:
+        close_loader(loader)
+
+
+def test_csv_with_windows_paths(tmp_path: Path) -> None:
+    for index in range(2):
+        image, mask = scene(index)
+        save(tmp_path / "d" / "imgs" / f"{index}.png", image)
+        save(tmp_path / "d" / "msks" / f"{index}.png", mask)
+    (tmp_path / "d" / "pairs.csv").write_text(
+        '\ufeffimage,mask\n"imgs\\0.png","msks\\0.png"\nimgs\\1.png,msks\\1.png\n',
+        encoding="utf-8")
+    dataset = scan({"source": "csv", "csv": "d/pairs.csv", "split": [1.0, 0.0, 0.0]}, tmp_path)
+    assert not dataset.problems and [p.key for p in dataset.pairs] == ["d/imgs/0.png",
+                                                                       "d/imgs/1.png"]
+    assert torch.is_tensor(SegmentationDataset(dataset, "train", 3, (32, 32))[0][0])
+
+
+def test_float_image_with_nan_gives_finite_samples(tmp_path: Path) -> None:
+    """No-data pixels (NaN, inf) in a float TIFF made the whole sample NaN."""
+    pixels = np.random.default_rng(0).random((32, 32)).astype(np.float32) * 100
+    pixels[:4] = np.nan
+    pixels[5, 5] = np.inf
+    save(tmp_path / "images" / "0.tif", pixels)
+    save(tmp_path / "masks" / "0.png", scene(0)[1])
+    dataset = scan({**FOLDERS, "split": [1.0, 0.0, 0.0]}, tmp_path)
+    image = SegmentationDataset(dataset, "train", 1, (32, 32))[0][0]
+    assert torch.isfinite(image).all() and image.max() == 1.0
+    assert (image[0, :4] == 0).all() and image[0, 4:].std() > 0.1
+
+
+def test_label_ids_that_skip_values_are_announced(tmp_path: Path) -> None:
+    """Masks with ids 0, 1, 5 silently gave six classes, three of them never seen."""
+    for index in range(4):
+        mask = np.zeros((32, 32), np.uint8)
+        mask[:10] = 1
+        mask[20:] = 5 if index % 2 else 0
+        save(tmp_path / "images" / f"{index}.png", scene(index)[0])
+        save(tmp_path / "masks" / f"{index}.png", mask)
+    dataset = scan(FOLDERS, tmp_path)
+    assert dataset.decoder.kind == "labels" and dataset.num_classes == 6
+    assert any(n.startswith("Mask values 2-4 appear in no mask") and "(0, 1, 5)" in n
+               for n in dataset.notes)
+    compact = scan({**FOLDERS, "mask": {"kind": "colors"}}, tmp_path)
+    assert compact.num_classes == 3 and not compact.problems and not compact.notes
