@@ -131,6 +131,18 @@ def test_csv_with_windows_paths(tmp_path: Path) -> None:
     assert torch.is_tensor(SegmentationDataset(dataset, "train", 3, (32, 32))[0][0])
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_csv_saved_with_semicolons_or_tabs(tmp_path: Path, delimiter: str) -> None:
+    """A spreadsheet's semicolon "CSV" read as one column named 'image;mask'."""
+    label_pairs(tmp_path, count=2)
+    rows = ["image", "mask"], ["images/000.png", "masks/000.png"], ["images/001.png",
+                                                                    "masks/001.png"]
+    (tmp_path / "pairs.csv").write_text("\ufeff" + "".join(delimiter.join(r) + "\r\n"
+                                                           for r in rows), encoding="utf-8")
+    dataset = scan({"source": "csv", "csv": "pairs.csv"}, tmp_path)
+    assert not dataset.problems and len(dataset.pairs) == 2
+
+
 def test_float_image_with_nan_gives_finite_samples(tmp_path: Path) -> None:
     """No-data pixels (NaN, inf) in a float TIFF made the whole sample NaN."""
     pixels = np.random.default_rng(0).random((32, 32)).astype(np.float32) * 100
@@ -158,3 +170,65 @@ def test_label_ids_that_skip_values_are_announced(tmp_path: Path) -> None:
                for n in dataset.notes)
     compact = scan({**FOLDERS, "mask": {"kind": "colors"}}, tmp_path)
     assert compact.num_classes == 3 and not compact.problems and not compact.notes
+
+
+def test_tiling_a_small_image_pads_with_class_0(tmp_path: Path) -> None:
+    """The raw mask was padded with 0 (black), no class of a white-background colour
+    table: training stopped with 'values outside the class set: colour (0, 0, 0)'."""
+    for index in range(2):
+        mask = np.full((20, 20, 3), 255, np.uint8)
+        mask[5:10, 5:10] = (255, 0, 0)
+        mask[12:15, 3:8] = (0, 0, 255)
+        save(tmp_path / "images" / f"{index}.png", scene(index, 20)[0])
+        save(tmp_path / "masks" / f"{index}.png", mask)
+    dataset = scan({**FOLDERS, "split": [1.0, 0.0, 0.0], "fit": "tile"}, tmp_path)
+    assert dataset.decoder.table[0] == pack((255, 255, 255)) and not dataset.problems
+    image, labels = SegmentationDataset(dataset, "train", 3, (32, 32))[0]
+    assert labels.shape == (32, 32) and set(labels.unique().tolist()) == {0, 1, 2}
+    assert (labels[20:] == 0).all() and (labels[:, 20:] == 0).all() and (image[:, 20:] == 0).all()
+    assert (labels[5:10, 5:10] == 1).all()
+
+
+def test_project_without_an_input_is_refused_by_name(tmp_path: Path) -> None:
+    """project_loaders raised a bare StopIteration for a graph without an Input."""
+    from app.data.dataset import project_loaders
+    from app.project import Project
+    from components.graph import GraphDocument
+
+    label_pairs(tmp_path, count=3)
+    graph = GraphDocument()
+    graph.add_node("Target", settings={"classes": 3}, node_id="target")
+    project = Project("p", graph, dict(FOLDERS), path=tmp_path / "p.json")
+    with pytest.raises(DataProblemsError, match="the model: has no Input component"):
+        project_loaders(project, workers=0)
+
+
+def test_palettes_that_disagree_are_reported(tmp_path: Path) -> None:
+    """Index 1 red in one mask and blue in the next was silently one class."""
+    from test_data_fixtures import save_palette
+
+    black, red, blue = (0, 0, 0), (255, 0, 0), (0, 0, 255)
+    for index in range(3):
+        save(tmp_path / "images" / f"{index}.png", scene(index)[0])
+        palette = [black, red, blue] if index < 2 else [black, blue, red]
+        save_palette(tmp_path / "masks" / f"{index}.png", scene(index)[1], palette)
+    dataset = scan(FOLDERS, tmp_path)
+    assert dataset.decoder.kind == "palette"
+    assert [str(p) for p in dataset.problems] == [
+        "masks/2.png: palette index 1 is colour (0, 0, 255) here but (255, 0, 0) in masks/0.png: "
+        "an index must mean one class in every mask (save the masks with one palette)"]
+    assert [p.key for p in dataset.pairs] == ["images/0.png", "images/1.png"]
+
+
+def test_mixed_0_1_and_0_255_masks_are_binary(tmp_path: Path) -> None:
+    """Some masks 0/1, others 0/255: foreground was split into two classes."""
+    for index in range(4):
+        foreground = (scene(index)[1] > 0).astype(np.uint8)
+        save(tmp_path / "images" / f"{index}.png", scene(index)[0])
+        save(tmp_path / "masks" / f"{index}.png", foreground * (255 if index % 2 else 1))
+    dataset = scan(FOLDERS, tmp_path)
+    assert dataset.decoder.kind == "binary" and not dataset.problems
+    both = np.zeros((32, 32), np.uint8)  # a mask holding 0, 1 and 255 together: three classes
+    both[:8], both[-8:] = 1, 255
+    save(tmp_path / "masks" / "0.png", both)
+    assert scan(FOLDERS, tmp_path).decoder.kind == "colors"

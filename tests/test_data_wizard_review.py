@@ -34,6 +34,7 @@ def test_cancelled_rescan_does_not_finish_with_the_old_results(qtbot, tmp_path, 
     assert "Scan again" in wizard.refusal.text()
     wizard.accept()
     assert project.data["images"] == "a/images"  # untouched
+    monkeypatch.setattr(scan_module, "_read_pair", real)
     wizard.rescan.click()
     qtbot.waitUntil(lambda: wizard.dataset is not None and len(wizard.dataset.pairs) == 40
                     and not wizard.scanning, timeout=TIMEOUT)

@@ -117,9 +117,9 @@ class SegmentationDataset(Dataset):
 
     def _fit(self, info: PairInfo, image: np.ndarray, raw: np.ndarray, ref: SampleRef
              ) -> tuple[np.ndarray, np.ndarray]:
-        if self.fit == "tile":
-            image = crop_padded(image, ref.top, ref.left, self.size)
-            raw = crop_padded(raw, ref.top, ref.left, self.size)
+        if self.fit == "tile":  # the mask is padded after decoding: padding is class 0, where
+            image = crop_padded(image, ref.top, ref.left, self.size)  # a raw 0 may be no class
+            raw = raw[ref.top:ref.top + self.size[0], ref.left:ref.left + self.size[1]]
         else:
             raw = resize_nearest(raw, self.size)
         labels, bad = self.decoder.classes_of(raw, is_lossy(info.pair.mask))
@@ -128,7 +128,7 @@ class SegmentationDataset(Dataset):
             raise DataProblemsError([Problem(name, "mask values outside the class set: "
                                              f"{', '.join(map(self.decoder.describe_code, bad))}"
                                              " (the file changed after the scan?)", info.key)])
-        return resize_image(image, self.size), labels
+        return resize_image(image, self.size), crop_padded(labels, 0, 0, self.size)
 
     def _store(self, pixels: np.ndarray) -> torch.Tensor:
         tensor = torch.from_numpy(pixels)

@@ -101,7 +101,7 @@ def flat_counts(codes: np.ndarray, encoding: str) -> dict[int, int]:
     A class is a region: its inside is flat. JPEG's blends sit on edges, where a
     neighbour differs a lot, so they never look like a class of their own.
     """
-    channels = _channels(codes, encoding)
+    channels = _channels(codes, encoding).astype(np.int16)  # JPEG: 8 (or 12) bits a channel
     padded = np.pad(channels, ((1, 1), (1, 1), (0, 0)), mode="edge")
     centre = padded[1:-1, 1:-1]
     flat = np.ones(codes.shape, bool)

@@ -79,14 +79,15 @@ class MaskSummary:
     counts: dict[int, int] | None          # code -> pixels, None above MAX_SUMMARY codes
     instance_counts: dict[str, list[int]] = field(default_factory=dict)  # mode -> class pixels
     lossy: bool = False                    # a JPEG mask: counts hold merged colours (lossy.py)
+    colors: dict[int, int] | None = None   # palette masks: used index -> packed palette colour
 
     @property
     def pixels(self) -> int:
         return sum(self.counts.values()) if self.counts else 0
 
 
-def summarize(raw: np.ndarray, palette: bool, instances: bool, lossy: bool = False
-              ) -> MaskSummary:
+def summarize(raw: np.ndarray, palette: bool, instances: bool, lossy: bool = False,
+              colors: list | None = None) -> MaskSummary:
     """Codes and pixel counts of one raw mask; instance histograms when asked or likely.
 
     A lossy (JPEG) mask is described by its merged colours, not its artefacts.
@@ -102,6 +103,8 @@ def summarize(raw: np.ndarray, palette: bool, instances: bool, lossy: bool = Fal
         return summary
     kept = dict(zip(values.tolist(), counts.tolist())) if len(values) <= MAX_SUMMARY else None
     summary = MaskSummary(encoding, palette, len(values), kept)
+    if colors is not None:  # what each used index looks like: palettes may differ per file
+        summary.colors = {i: pack(colors[i]) for i in values.tolist() if 0 <= i < len(colors)}
     if instances or len(values) > MAX_TABLE:
         add_instance_counts(summary, codes)
     return summary
@@ -198,8 +201,9 @@ def detect_kind(summaries: list[MaskSummary], encoding: str) -> str:
         return "colors" if len(union) <= MAX_TABLE else "instances"
     if sum(1 for s in summaries if s.palette) * 2 > len(summaries):
         return "palette"
-    if union <= {0, 1} or union <= {0, 255}:
-        return "binary"
+    if union <= {0, 1} or union <= {0, 255} or (union <= {0, 1, 255} and not any(
+            {1, 255} <= set(s.counts or ()) for s in summaries)):
+        return "binary"  # 0/1 masks and 0/255 masks mixed are still one foreground
     if max(union, default=0) < MAX_TABLE:
         return "labels"
     return "colors" if len(union) <= MAX_TABLE else "instances"

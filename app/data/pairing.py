@@ -192,7 +192,8 @@ def _read_csv(path: Path, name: str, result: Pairing
               ) -> tuple[list[str], list[tuple[int, dict]]] | None:
     try:
         with open(path, newline="", encoding="utf-8-sig") as stream:
-            reader = csv.DictReader(stream)
+            reader = csv.DictReader(stream, delimiter=_delimiter(stream.readline()))
+            stream.seek(0)
             header = [h.strip() for h in (reader.fieldnames or [])]
             reader.fieldnames = header
             body = [(reader.line_num, row) for row in reader]
@@ -203,6 +204,14 @@ def _read_csv(path: Path, name: str, result: Pairing
         result.problems.append(Problem(name, "the CSV file is empty (no header row)"))
         return None
     return header, body
+
+
+def _delimiter(header: str) -> str:
+    """',' unless the header has none but has ';' or a tab: spreadsheets in many
+    languages save "CSV" with semicolons, which would read as one column."""
+    if "," in header:
+        return ","
+    return next((d for d in (";", "\t") if d in header), ",")
 
 
 def _csv_error(error: BaseException, path: Path) -> str:

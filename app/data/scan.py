@@ -21,7 +21,7 @@ from .images import describe_error, probe, read_mask, verify
 from .lossy import is_lossy
 from .masks import (MaskDecoder, MaskSummary, add_instance_counts, align_lossy, codes_of,
                     default_classes, detect_kind, detected_table, inherent_classes, pack,
-                    summarize, union_codes)
+                    summarize, union_codes, unpack)
 from .pairing import Pair, shown
 from .problems import DataProblemsError, Problem, ScanCancelled
 from .sources import resolve
@@ -80,6 +80,7 @@ def scan(data: dict[str, Any] | DataSpec, base: Path, progress: Progress | None 
     reader.progress(len(results), len(results), "Checking classes")
     infos = _keep_main_encoding(infos, dataset)
     _decide_classes(dataset, infos)
+    _palette_conflicts(dataset, infos)
     if dataset.decoder.kind == "instances":
         _complete_instances(reader, infos)
     _count_classes(dataset, infos)
@@ -104,6 +105,9 @@ def check_ready(project: "Project", dataset: DataSet | None = None) -> DataSet:
 
 def _model_problems(project: "Project", dataset: DataSet) -> list[Problem]:
     problems = []
+    if not any(node.type == "Input" for node in project.graph.nodes):
+        problems.append(Problem("the model", "has no Input component, so the data has no size "
+                                "and channels to be fitted to; add an Input"))
     for node in project.graph.nodes:
         if node.type == "Target" and node.settings.get("classes") != dataset.num_classes:
             problems.append(Problem(f"Target '{node.id}'", f"has {node.settings.get('classes')} "
@@ -158,7 +162,7 @@ def _summarize_pages(path: Path, pages: int, instances: bool) -> MaskSummary:
     summaries = []
     for page in range(pages):
         raw, palette = read_mask(path, page)
-        summaries.append(summarize(raw, palette is not None, instances, is_lossy(path)))
+        summaries.append(summarize(raw, palette is not None, instances, is_lossy(path), palette))
     return _merge(summaries)
 
 
@@ -175,7 +179,7 @@ def _merge(summaries: list[MaskSummary]) -> MaskSummary:
             counts[code] = counts.get(code, 0) + n
     merged = MaskSummary(first.encoding, first.palette,
                          len(counts) if counts is not None else max(s.distinct for s in summaries),
-                         counts, lossy=first.lossy)
+                         counts, lossy=first.lossy, colors=first.colors)
     for mode in ("foreground", "boundary"):
         if all(mode in s.instance_counts for s in summaries):
             merged.instance_counts[mode] = [sum(v) for v in zip(*(s.instance_counts[mode]
@@ -236,6 +240,24 @@ def _decide_classes(dataset: DataSet, infos: list[PairInfo]) -> None:
     palette = _first_palette(infos)
     dataset.classes = list(spec.classes) if spec.classes and len(spec.classes) == max(count, 2) \
         else default_classes(dataset.decoder, palette)
+
+
+def _palette_conflicts(dataset: DataSet, infos: list[PairInfo]) -> None:
+    """Palette indices are classes only if every mask's palette agrees on them: tools
+    that order a palette by first use give red index 1 in one file and 2 in the next."""
+    if dataset.decoder.kind != "palette":
+        return
+    seen: dict[int, tuple[int, PairInfo]] = {}
+    for info in infos:
+        for index, color in sorted((info.summary.colors or {}).items()):
+            first = seen.setdefault(index, (color, info))
+            if first[0] != color:
+                dataset.problems.append(Problem(
+                    shown(info.pair.mask, dataset.base), f"palette index {index} is colour "
+                    f"{unpack(color)} here but {unpack(first[0])} in "
+                    f"{shown(first[1].pair.mask, dataset.base)}: an index must mean one class in "
+                    "every mask (save the masks with one palette)", info.key))
+                break
 
 
 def _first_palette(infos: list[PairInfo]) -> list | None:
