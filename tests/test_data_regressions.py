@@ -232,3 +232,28 @@ def test_mixed_0_1_and_0_255_masks_are_binary(tmp_path: Path) -> None:
     both[:8], both[-8:] = 1, 255
     save(tmp_path / "masks" / "0.png", both)
     assert scan(FOLDERS, tmp_path).decoder.kind == "colors"
+
+
+def test_exif_rotated_photos_are_read_upright(tmp_path: Path) -> None:
+    """A phone stores a portrait photo sideways with an EXIF orientation; the mask was
+    drawn on the upright view, so the image must be turned before the size check."""
+    from PIL import Image
+
+    from app.data.images import probe, read_image
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    stored = np.zeros((20, 40, 3), np.uint8)  # 40 wide, 20 high as stored
+    stored[:, :10] = 255                       # a white band on the stored left edge
+    exif = Image.Exif()
+    exif[0x0112] = 6                           # "rotate 90 degrees clockwise to view"
+    Image.fromarray(stored).save(tmp_path / "images" / "a.jpg", exif=exif, quality=95)
+    mask = np.zeros((40, 20), np.uint8)        # drawn on the upright 20x40 view
+    mask[:10] = 1
+    Image.fromarray(mask).save(tmp_path / "masks" / "a.png")
+    assert (probe(tmp_path / "images" / "a.jpg").width,
+            probe(tmp_path / "images" / "a.jpg").height) == (20, 40)
+    upright = read_image(tmp_path / "images" / "a.jpg")
+    assert upright.shape[:2] == (40, 20)
+    assert upright[:10].mean() > 0.9 and upright[20:].mean() < 0.1  # band now on top
+    dataset = scan({**FOLDERS, "split": [1.0, 0.0, 0.0]}, tmp_path)
+    assert not dataset.problems

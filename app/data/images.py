@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 MIN_SIDE = 8  # the Input's smallest size; a 1x1 "image" is a mistake, not a sample
@@ -55,6 +55,8 @@ def probe(path: str | Path) -> ImageInfo:
     """The header of an image, checked for size limits (no pixels decoded)."""
     with _open(path) as im:
         width, height = im.size
+        if _orientation(im) in _QUARTER_TURNS:  # a phone's portrait photo: shown upright
+            width, height = height, width
         pages = getattr(im, "n_frames", 1)
         info = ImageInfo(width, height, pages, im.mode, 1 if _is_gray(im) else 3,
                          16 if im.mode in DEEP_MODES else 8)
@@ -66,8 +68,9 @@ def probe(path: str | Path) -> ImageInfo:
 
 def read_image(path: str | Path, page: int = 0) -> np.ndarray:
     """Pixels of one page as float32 (height, width, 1 or 3) in [0, 1]."""
-    with _open(path) as im:
-        _load_page(im, page)
+    with _open(path) as raw:
+        _load_page(raw, page)
+        im = _upright(raw)
         if im.mode in DEEP_MODES:
             return scale_percentiles(np.asarray(im))[..., None]
         if _is_gray(im):
@@ -81,8 +84,9 @@ def read_mask(path: str | Path, page: int = 0) -> tuple[np.ndarray, list | None]
     Returns (height, width) integers for gray, 16-bit and palette masks, or
     (height, width, 4) uint8 RGBA for colour masks (alpha 0 marks background).
     """
-    with _open(path) as im:
-        _load_page(im, page)
+    with _open(path) as raw:
+        _load_page(raw, page)
+        im = _upright(raw)
         mode = im.mode
         if mode in ("P", "PA"):
             palette = im.getpalette() or []
@@ -220,6 +224,23 @@ def _load_page(im: Image.Image, page: int) -> None:
     if page:
         im.seek(page)
     im.load()
+
+
+_ORIENTATION_TAG = 0x0112
+_QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+
+
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1 = as stored); cameras store portrait photos sideways."""
+    try:
+        return int(im.getexif().get(_ORIENTATION_TAG, 1))
+    except (AttributeError, TypeError, ValueError, OSError):
+        return 1
+
+
+def _upright(im: Image.Image) -> Image.Image:
+    """The image as a viewer shows it, so it lines up with a mask drawn on that view."""
+    return im if _orientation(im) == 1 else ImageOps.exif_transpose(im)
 
 
 def _is_gray(im: Image.Image) -> bool:
