@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,6 +24,16 @@ from app.main_window import MainWindow  # noqa: E402
 from app.paths import DEMO_PROJECT  # noqa: E402
 from app.style import apply_style  # noqa: E402
 from canvas import theme  # noqa: E402
+
+
+def _quiet_offscreen(mode, context, message: str) -> None:
+    """Drop the offscreen plugin's harmless propagateSizeHints notice (printed once per
+    window shown, it buried the figures); pass every other Qt message through."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
+qInstallMessageHandler(_quiet_offscreen)
 
 REPAINTS = 30
 OPENS = 5
