@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from .folders import built_atomically
 from .masks import default_color
 from .spec import ClassInfo
 
@@ -69,16 +68,9 @@ def ensure_dataset(folder: Path, count: int = 120, size: tuple[int, int] = (256,
               "seed": seed}
     if _read_marker(folder) == marker:
         return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with built_atomically(folder) as temp:
         write_dataset(temp, count, size, classes, seed)
         (temp / "shapes.json").write_text(json.dumps(marker), encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(temp, folder)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
     return folder
 
 

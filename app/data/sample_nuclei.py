@@ -20,12 +20,9 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -34,6 +31,7 @@ from typing import Callable, Sequence
 import numpy as np
 from PIL import Image
 
+from .folders import built_atomically
 from .sources import NUCLEI_MARKER, cache_root, nuclei_folder, nuclei_installed
 
 PACKAGE, VERSION = "mnfinder", "1.2.3"
@@ -100,9 +98,7 @@ def safe_name(text: str) -> str:
 
 def convert_wheel(wheel: Path, dest: Path, say: Callable[[str], None] = print) -> dict:
     """Convert the wheel's data into ``dest`` atomically; returns the summary written."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with built_atomically(dest) as temp:
         with zipfile.ZipFile(wheel) as archive:
             counts = _convert_entries(archive, temp, say)
             licence = _licence_text(archive)
@@ -110,11 +106,6 @@ def convert_wheel(wheel: Path, dest: Path, say: Callable[[str], None] = print) -
         (temp / "LICENSE").write_text(licence, encoding="utf-8")
         (temp / "README.md").write_text(readme(summary), encoding="utf-8")
         (temp / NUCLEI_MARKER).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(temp, dest)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
     return summary
 
 
