@@ -46,3 +46,47 @@ def test_a_bad_default_is_a_programming_error():
         Setting("k", "int", 0, minimum=1)
     with pytest.raises(ValueError, match="duplicate"):
         schema(Setting("a", "int", 1), Setting("a", "int", 2))
+
+
+def test_text_setting_takes_a_choice_or_a_pattern_and_says_which():
+    device = Setting("device", "text", "auto", choices=("auto", "cpu", "cuda"),
+                     pattern=r"cuda:\d+", pattern_help="cuda:N")
+    assert device.validate("cuda:1") == "cuda:1"
+    assert device.validate("cpu") == "cpu"
+    with pytest.raises(SettingError, match=r"'device': got 'gpu', expected one of auto, cpu, "
+                                           r"cuda or cuda:N"):
+        device.validate("gpu")
+    with pytest.raises(SettingError):
+        device.validate("cuda:x")
+    with pytest.raises(ValueError, match="neither choices nor a pattern"):
+        Setting("name", "text", "a")
+
+
+def test_floats_setting_checks_length_and_each_item_and_keeps_a_tuple():
+    betas = Setting("betas", "floats", (0.9, 0.999), minimum=0.0, maximum=0.9999, length=2)
+    assert betas.validate([0.8, 0.99]) == (0.8, 0.99)
+    with pytest.raises(SettingError, match="'betas': .*2 numbers, each from 0 to 0.9999"):
+        betas.validate([0.9])
+    with pytest.raises(SettingError):
+        betas.validate([0.9, 1.5])
+    weights = Setting("class_weights", "floats", "none", minimum=0.0, special=("none", "auto"))
+    assert weights.validate("auto") == "auto"
+    assert weights.validate([1, 2.5, 0]) == (1.0, 2.5, 0.0)
+    with pytest.raises(SettingError, match="or 'none' or 'auto'"):
+        weights.validate([])
+    with pytest.raises(SettingError):
+        weights.validate(["a"])
+
+
+def test_group_and_when_are_kept_for_forms():
+    momentum = Setting("momentum", "float", 0.9, minimum=0.0, maximum=1.0, group="Optimizer",
+                       when=(("optimizer", ("sgd", "rmsprop")),))
+    assert momentum.group == "Optimizer" and momentum.when == (("optimizer", ("sgd", "rmsprop")),)
+
+
+def test_applies_follows_when_with_defaults_for_missing_values():
+    s = schema(Setting("optimizer", "choice", "adam", choices=("adam", "sgd")),
+               Setting("momentum", "float", 0.9, minimum=0.0, maximum=1.0,
+                       when=(("optimizer", ("sgd",)),)))
+    assert not s.applies("momentum", {})
+    assert s.applies("momentum", {"optimizer": "sgd"})

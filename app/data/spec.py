@@ -34,6 +34,10 @@ MASK_KEYS = ("kind", "instances", "colors", "values")
 CLASS_KEYS = ("name", "color")
 MAX_CLASSES = 256  # the Target's limit; masks are stored as uint8 class ids
 DEFAULT_SPLIT = [0.7, 0.15, 0.15]
+IGNORE_INDEX = 255
+"""The class id the loaders give pixels the person marked to ignore (VOC's 255 border):
+the engine leaves them out of every loss and metric. With an ignore value the data set
+can have at most 255 classes (ids 0..254)."""
 
 
 def default_data() -> dict[str, Any]:
