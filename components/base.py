@@ -26,11 +26,19 @@ class BuildContext:
     ``classes`` is the number of classes of the Target the graph feeds, used by
     settings such as the U-Net's ``out_channels = "auto"``; None when the graph
     has no (single) Target. ``input_size`` is the Input's (height, width), which
-    is also the size of the masks.
+    is also the size of the masks. ``out_channels`` is how many channels the model
+    must give the Target: the class count, except for a binary task trained with a
+    one-channel loss (BCE), which needs one; None without a Target. An ``"auto"``
+    output size follows it.
     """
 
     classes: int | None = None
     input_size: tuple[int, int] | None = None
+    out_channels: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.out_channels is None and self.classes is not None:
+            object.__setattr__(self, "out_channels", self.classes)
 
 
 class Component:

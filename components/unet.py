@@ -98,10 +98,10 @@ class UNet(Component):
         out = self.settings["out_channels"]
         if out != "auto":
             return out
-        if context.classes is None:
+        if context.out_channels is None:
             raise ShapeError("out_channels is 'auto' but the graph has no single Target to "
                              "take the number of classes from")
-        return context.classes
+        return context.out_channels
 
     def output_shape(self, inputs: Mapping[str, Shape], context: BuildContext) -> Shape:
         c, h, w = self.single_input(inputs)

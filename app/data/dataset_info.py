@@ -57,6 +57,12 @@ class DataSet:
         return self.decoder.num_classes
 
     @property
+    def ignore_index(self) -> int | None:
+        """The class id of pixels to leave out of losses and metrics (spec.IGNORE_INDEX),
+        or None: the data section sets no ignore value."""
+        return None
+
+    @property
     def channels(self) -> int:
         """1 when every image is gray, else 3."""
         return 3 if any(p.channels == 3 for p in self.pairs) else 1
