@@ -46,6 +46,12 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from app.system_libraries import install_advice
+
+    advice = install_advice()  # before Qt aborts with a message that names no package
+    if advice:
+        print(advice, file=sys.stderr)
+        return EXIT_PROBLEMS
     from app.main_window import run_gui  # Qt only when the GUI is asked for
     return run_gui(args.project)
 
