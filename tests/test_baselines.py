@@ -6,8 +6,7 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from app.engine.baselines import (BINS, Threshold, choose_threshold, compare_baselines,
-                                  markdown_table)
+from app.engine.baselines import Threshold, choose_threshold, compare_baselines, markdown_table
 from app.engine.metrics import ConfusionMatrix
 
 IGNORE = 255

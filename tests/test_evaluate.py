@@ -92,8 +92,10 @@ def test_to_json_is_the_design_eval_object():
 def test_absent_class_and_fully_ignored_image_in_the_json():
     dark = Sample("dark.png", torch.zeros(1, 8, 8), torch.zeros(8, 8, dtype=torch.long))
     hidden = Sample("hidden.png", torch.ones(1, 8, 8), torch.full((8, 8), IGNORE))
-    result = evaluate(ThreeClassBrightness(), [hidden, dark], 3, NAMES + ["other"], (8, 8), "tile", IGNORE,
+    result = evaluate(ThreeClassBrightness(), [hidden, dark], 3, NAMES + ["other"], (8, 8),
+                      "tile", IGNORE,
                       loss=make_loss({"loss": "cross_entropy"}, 3, IGNORE))
+    assert 0 < result.loss < 0.01  # the fully ignored image adds 0, not NaN
     data = result.to_json("val", "best.pt")
     assert data["classes"][1] == {"name": "cell", "iou": None, "dice": None, "precision": None,
                                   "recall": None, "pixels": 0}
@@ -122,6 +124,26 @@ def test_resize_fit_compares_at_the_image_size():
     expected = ConfusionMatrix(2)
     expected.update(back[0].argmax(0), samples[0].mask)
     assert torch.equal(result.matrix.matrix, expected.matrix)
+
+
+class MapStyle:
+    """A torch-style Dataset: a length and indexing, which wraps instead of ending."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index % len(self.items)]
+
+
+def test_a_map_style_dataset_is_read_by_index():
+    samples = [sample("a.png", 8, 8, 0), sample("b.png", 8, 8, 1)]
+    result = evaluate(Brightness(), MapStyle(samples), 2, NAMES, (8, 8), "tile", None)
+    assert sorted(row["file"] for row in result.images) == ["a.png", "b.png"]
+    assert int(result.matrix.matrix.sum()) == 128
 
 
 def test_samples_without_a_length_and_bad_inputs():

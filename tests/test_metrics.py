@@ -108,8 +108,8 @@ def test_hand_computed_three_classes():
     prediction = torch.tensor([[0, 1, 1, 1], [0, 2, 0, 0]])
     matrix = ConfusionMatrix(3)
     matrix.update(prediction, truth)
-    # rows = truth. Truth 0 at (0,0)->0, (0,1)->1, (1,0)->0; truth 1 at (0,2)->1, (0,3)->1, (1,3)->0;
-    # truth 2 at (1,1)->2, (1,2)->0
+    # rows = truth. Truth 0 at (0,0)->0, (0,1)->1, (1,0)->0;
+    # truth 1 at (0,2)->1, (0,3)->1, (1,3)->0; truth 2 at (1,1)->2, (1,2)->0
     assert matrix.matrix.tolist() == [[2, 1, 0], [1, 2, 0], [1, 0, 1]]
     assert matrix.matrix.dtype == torch.int64
     metrics = matrix.summarize(["bg", "x", "y"])
@@ -200,7 +200,8 @@ def test_row_and_classes_table():
 def test_bad_inputs():
     matrix = ConfusionMatrix(3, ignore_index=IGNORE)
     with pytest.raises(ValueError, match="differ in shape"):
-        matrix.update(torch.zeros(2, 4, 4, dtype=torch.long), torch.zeros(2, 4, 5, dtype=torch.long))
+        matrix.update(torch.zeros(2, 4, 4, dtype=torch.long),
+                      torch.zeros(2, 4, 5, dtype=torch.long))
     with pytest.raises(ValueError, match=r"class ids outside 0\.\.2: target 0\.\.3"):
         matrix.update(torch.zeros(1, 2, dtype=torch.long), torch.tensor([[0, 3]]))
     with pytest.raises(ValueError, match=r"target -1\.\.0"):

@@ -71,7 +71,9 @@ def evaluate(model: nn.Module, samples: Iterable[FullImageLike], num_classes: in
     split = ConfusionMatrix(num_classes, ignore_index, device)
     images: list[dict[str, Any]] = []
     losses: list[float] = []
-    for done, sample in enumerate(samples, start=1):
+    indexed = total and hasattr(samples, "__getitem__")  # a map-style Dataset: by index
+    items = (samples[i] for i in range(total)) if indexed else samples
+    for done, sample in enumerate(items, start=1):
         probabilities = predict_probabilities(model, sample.image, window, fit=fit, tta=tta,
                                               device=device)
         if probabilities.shape[0] != num_classes:
