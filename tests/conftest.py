@@ -14,7 +14,8 @@ settings.load_profile("studio")
 
 # --- canvas and main window (Qt) -------------------------------------------------------
 # PySide6 6.12 leaks a reference to None on every void C++ call under CPython 3.11;
-# canvas/pyside_fix.py explains. Applied here too for Qt tests that never import canvas.
+# canvas/pyside_fix.py explains. The GUI entry point (app.main_window.run_gui) applies it;
+# tests build windows without that entry point, so it is applied here.
 from canvas.pyside_fix import make_none_immortal  # noqa: E402
 
 make_none_immortal()
@@ -138,4 +139,4 @@ def editor(qtbot):
     qtbot.waitExposed(view)
     view.centerOn(300, 150)
     yield canvas_editor
-    canvas_editor.detach()
+    canvas_editor.close()
