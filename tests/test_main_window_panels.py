@@ -14,15 +14,20 @@ from canvas.commands import AddNodeCommand
 LONG_ID = "a_really_really_long_node_identifier_for_testing_elision_and_wrapping"
 
 
+def shown(window, qtbot, size, template=DEMO_PROJECT):
+    """The window on screen (offscreen) at ``size``, showing ``template``."""
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_template(template)
+    return window
+
+
 def test_a_long_node_id_neither_widens_the_dock_nor_hides_the_problem(main_window, qtbot):
     """Selecting a node with a 70-character id widened the Properties dock to ~680 px (a
     word-wrapped label still wants its longest word), leaving the canvas ~100 px wide at
     1024x700; the Problems tab's node column pushed the problem text out of view."""
-    window = main_window
-    window.resize(1024, 700)
-    window.show()
-    qtbot.waitExposed(window)
-    window.open_template(DEMO_PROJECT)
+    window = shown(main_window, qtbot, (1024, 700))
     editor = window.editor
     editor.push(AddNodeCommand(editor.document, "Convolution", (0, 200), node_id=LONG_ID))
     editor.live.run_now()
@@ -50,11 +55,7 @@ def test_properties_follow_moves_and_groups(main_window, qtbot):
     stale after an ungroup."""
     from canvas_helpers import drag, header_point
 
-    window = main_window
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    window.open_template(DEMO_PROJECT)
+    window = shown(main_window, qtbot, (1280, 800))
     editor = window.editor
     editor.view.reset_zoom()
     editor.view.centerOn(editor.scene.nodes["unet"])
@@ -80,11 +81,7 @@ def test_a_problem_row_shows_its_node_readably(main_window, qtbot):
     from app.paths import TEMPLATES
     from canvas import theme
 
-    window = main_window
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    window.open_template(TEMPLATES / "unet_from_scratch.json")
+    window = shown(main_window, qtbot, (1280, 800), TEMPLATES / "unet_from_scratch.json")
     editor = window.editor
     editor.view.fit_to_graph()
     assert editor.view.zoom < theme.DETAIL_LOD
