@@ -105,3 +105,19 @@ def test_undo_in_the_middle_of_a_wire_drag_drops_the_wire(editor):
                        Qt.KeyboardModifier.NoModifier, vp(editor.view, end))
     assert not editor.document.edges and editor.quick_add_menu is None
     assert all(p.state.name == "IDLE" for p in editor.scene.nodes[source].ports.values())
+
+
+def test_a_clipboard_without_nodes_is_a_studio_error_that_says_why(qapp):
+    """ClipboardError was a bare ValueError, so a command line would print a traceback."""
+    import pytest
+    from PySide6.QtCore import QMimeData
+
+    from canvas.mime import ClipboardError, graph_from_mime
+    from components.errors import StudioError
+
+    for text, why in (("not json", r"not JSON \(line 1"), ('{"a": 1}', "no 'nodes' list")):
+        data = QMimeData()
+        data.setText(text)
+        with pytest.raises(StudioError, match=why) as error:
+            graph_from_mime(data)
+        assert isinstance(error.value, ClipboardError)
