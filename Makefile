@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint data clean
+.PHONY: run test bench lint data screenshots clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports --no-logo --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# Refresh the README's pictures in docs/screenshots/ (tests write theirs into tmp_path).
+screenshots: $(STAMP)
+	UNET_STUDIO_SCREENSHOTS=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
+		tests/test_main_window_screenshot.py \
+		tests/test_data_wizard.py::test_wizard_on_the_demo_project_renders_readably
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -s tests/bench -p no:cacheprovider \

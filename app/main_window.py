@@ -1,11 +1,14 @@
 """The main window: canvas in the centre, palette left, properties right, tabs below.
 
-The window owns one Project and one QUndoStack. Everything that changes the
-project goes through the stack, so "unsaved changes" is simply "the stack is
-not clean" (``isWindowModified`` and the title's ``*`` follow it), and the
-autosave writes only then. Opening a file replaces the project's content in
-place (same Project and GraphDocument objects), so every listener stays
-attached; a file that cannot be read leaves the current project untouched.
+The window shows one project through its ProjectController (app/controller.py),
+which owns the Project, the QUndoStack and the live analysis; the panels talk to
+the controller. Everything that changes the project goes through the stack, so
+"unsaved changes" is simply "the stack is not clean" (``isWindowModified`` and
+the title's ``*`` follow it), and the autosave writes only then. Opening a file
+replaces the project's content in place (same Project and GraphDocument
+objects), so every listener stays attached; a file that cannot be read leaves
+the current project untouched. The window itself keeps the files, the dialogs
+and the layout of the docks.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, Q
                                QToolButton, QUndoView, QWidget)
 
 from app import dialogs, menus
+from app.controller import ProjectController
 from app.panels.node_details import NodeDetailsPanel
 from app.panels.problems import ProblemsPanel
 from app.panels.run_tabs import STATISTICS_TEXT, TEST_TEXT, explanation_tab
@@ -26,7 +30,6 @@ from app.project import Project, load_project, save_project
 from app.recent_files import RecentFiles
 from app.recovery import (AUTOSAVE_MS, Autosaver, RecoveryStore, default_folder, load_recovery,
                           remove_recovery)
-from canvas import theme
 from canvas.editor import CanvasEditor
 from canvas.palette import Palette
 from components.errors import ProjectFileError, StudioError
@@ -47,17 +50,17 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings if settings is not None else default_settings()
         self.recovery_dir = Path(recovery_dir) if recovery_dir else default_folder()
-        self.project = project if project is not None else Project()
-        self.undo_stack = QUndoStack(self)
-        self.editor = CanvasEditor(self.project.graph, self.undo_stack, self)
+        self.controller = ProjectController(project, self)
+        self.editor = CanvasEditor(self.project.graph, self.undo_stack, self.controller.live, self)
         self.setCentralWidget(self.editor.view)
         self.recent = RecentFiles(self.settings)
         self.recovery = RecoveryStore(self.recovery_dir)
         self.autosaver = Autosaver(self.recovery, lambda: self.project, self.is_dirty, self,
                                    autosave_ms)
         self._build_docks()
-        self.window_actions = menus.WindowActions(self)
-        self.toolbar = menus.install(self, self.window_actions)
+        self.window_actions = menus.WindowActions(self, self)
+        bars = menus.install(self, self.window_actions, self.editor.actions)
+        self.toolbar, self.panels_menu = bars.toolbar, bars.panels_menu
         for dock in (self.palette_dock, self.details_dock, self.history_dock, self.bottom_dock):
             self.panels_menu.addAction(dock.toggleViewAction())
         self._build_status_bar()
@@ -65,8 +68,16 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self._restore_layout()
         self.update_title()
-        self.problems.show_analysis(self.editor.live.analysis)
+        self.problems.show_analysis(self.controller.analysis)
         self._fit_on_show = True
+
+    @property
+    def project(self) -> Project:
+        return self.controller.project
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        return self.controller.undo_stack
 
     # --- assembly ------------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget,
@@ -83,7 +94,7 @@ class MainWindow(QMainWindow):
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.palette = Palette()
         self.palette_dock = self._dock("Components", "paletteDock", self.palette, left)
-        self.details = NodeDetailsPanel(self.editor)
+        self.details = NodeDetailsPanel(self.controller)
         self.details_dock = self._dock("Properties", "propertiesDock", self.details, right)
         self.history = QUndoView(self.undo_stack)
         self.history.setEmptyLabel("<opened>")
@@ -118,7 +129,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.undo_stack.indexChanged.connect(self._update_counts)
         editor.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        editor.live.updated.connect(self.problems.show_analysis)
+        editor.selection_changed.connect(self.controller.set_selection)
+        self.controller.analysis_changed.connect(self.problems.show_analysis)
         editor.rename_frame_requested.connect(self.rename_frame)
         editor.node_activated.connect(lambda _: (self.details_dock.show(),
                                                  self.details_dock.raise_()))
@@ -140,7 +152,7 @@ class MainWindow(QMainWindow):
 
     # --- title, dirty marker, status -------------------------------------------------------
     def is_dirty(self) -> bool:
-        return not self.undo_stack.isClean()
+        return self.controller.is_dirty()
 
     def update_title(self, *args: object) -> None:
         where = self.project.path.name if self.project.path else "not saved"
@@ -173,25 +185,13 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.setCurrentWidget(self.problems)
 
     def focus_node(self, node_id: str) -> None:
-        """Select and show a node (from the Problems tab), zoomed in far enough to read it:
-        centring a 33-node U-Net at its fitted 14 % shows only an unlabelled box."""
-        item = self.editor.scene.nodes.get(node_id)
-        if item is not None:
-            self.editor.scene.select_nodes([node_id])
-            view = self.editor.view
-            if view.zoom < theme.DETAIL_LOD:
-                view.reset_zoom()
-            view.centerOn(item)
+        """Select and show a node (from the Problems tab), zoomed in far enough to read it."""
+        self.editor.focus_node(node_id)
 
     # --- files ---------------------------------------------------------------------------------
     def adopt(self, project: Project) -> None:
         """Show ``project`` in this window: same objects, new content, a clean history."""
-        self.project.name, self.project.path = project.name, project.path
-        self.project.data, self.project.training = project.data, project.training
-        self.project.graph.replace_with(project.graph)
-        self.undo_stack.clear()
-        self.undo_stack.setClean()
-        self.editor.live.run_now()
+        self.controller.adopt(project)
         self.update_title()
         self._update_counts()
         if self.isVisible():
@@ -355,15 +355,20 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosaver.stop()
         self.recovery.discard()
-        self.details.detach()
-        self.editor.detach()
+        self.controller.close()
+        self.editor.close()
         event.accept()
 
 
 def run_gui(project_path: str | None) -> int:
-    """Open the GUI on ``project_path`` (the demo project when None); returns the exit code."""
-    from app.style import apply_style
+    """Open the GUI on ``project_path`` (the demo project when None); returns the exit code.
 
+    The GUI's entry point (``main.py`` and the ``unet-studio`` script reach it through
+    app.cli), so this is where PySide6's None leak is patched (canvas/pyside_fix.py)."""
+    from app.style import apply_style
+    from canvas.pyside_fix import make_none_immortal
+
+    make_none_immortal()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)

@@ -3,22 +3,23 @@
 Kept apart from main_window.py so the window reads as behaviour (open, save,
 recover) and this module as layout: which action sits in which menu, with
 which shortcut. Canvas actions (edit, view) come from canvas.actions and are
-the same objects the context menu uses.
+the same objects the context menu uses. The window is known here only as the
+``WindowCommands`` the actions trigger and the QMainWindow the bars go into.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
 
 from app.paths import TEMPLATES
+from app.recent_files import RecentFiles
+from canvas.actions import EditorActions
 from canvas.icons import icon
-
-if TYPE_CHECKING:
-    from app.main_window import MainWindow
 
 Keys = QKeySequence.StandardKey
 SHORTCUTS_TEXT = """<table cellspacing=4>
@@ -35,11 +36,38 @@ Ctrl+G group, Ctrl+L auto layout, Ctrl+Z / Ctrl+Shift+Z undo and redo</td></tr>
 </table>"""
 
 
+class WindowCommands(Protocol):
+    """What the File, Data and Help actions trigger (the main window, main_window.py)."""
+
+    undo_stack: QUndoStack
+    recent: RecentFiles
+
+    def new_project(self) -> None: ...
+    def open_dialog(self) -> None: ...
+    def open_path(self, path: str | Path, ask: bool = True) -> bool: ...
+    def open_template(self, path: str | Path) -> bool: ...
+    def save(self) -> bool: ...
+    def save_as(self) -> bool: ...
+    def new_window(self) -> object: ...
+    def close(self) -> bool: ...
+    def open_data_wizard(self) -> None: ...
+    def show_shortcuts(self) -> None: ...
+    def show_about(self) -> None: ...
+
+
+@dataclass
+class Bars:
+    """What ``install`` made that the window keeps: the toolbar and the Panels menu."""
+
+    toolbar: QToolBar
+    panels_menu: QMenu
+
+
 class WindowActions(QObject):
     """File, data and help actions of one main window."""
 
-    def __init__(self, window: "MainWindow") -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowCommands, parent: QWidget) -> None:
+        super().__init__(parent)
         self.window = window
         self.new = self._make("New", window.new_project, Keys.New, "Start an empty project", "new")
         self.open = self._make("Open…", window.open_dialog, Keys.Open, "Open a project file",
@@ -62,9 +90,9 @@ class WindowActions(QObject):
                                     "How to edit the graph with the mouse and keyboard")
         self.about = self._make("About U-Net Studio", window.show_about, None, "Version and "
                                 "licence")
-        self.recent_menu = QMenu("Open Recent", window)
+        self.recent_menu = QMenu("Open Recent", parent)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.templates_menu = QMenu("New from Template", window)
+        self.templates_menu = QMenu("New from Template", parent)
         for path in sorted(TEMPLATES.glob("*.json")):
             title = path.stem.replace("_", " ").capitalize()
             self.templates_menu.addAction(title, lambda p=path: window.open_template(p))
@@ -97,9 +125,8 @@ class WindowActions(QObject):
             self.recent_menu.addAction("Clear List", self.window.recent.clear)
 
 
-def install(window: "MainWindow", acts: WindowActions) -> QToolBar:
-    """Fill the menu bar and the toolbar; returns the toolbar."""
-    edit = window.editor.actions
+def install(window: QMainWindow, acts: WindowActions, edit: EditorActions) -> Bars:
+    """Fill the window's menu bar and toolbar from the window's and the canvas's actions."""
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addActions([acts.new])
@@ -121,7 +148,7 @@ def install(window: "MainWindow", acts: WindowActions) -> QToolBar:
     view_menu = bar.addMenu("&View")
     view_menu.addActions([edit.fit, edit.zoom_in, edit.zoom_out, edit.reset_zoom])
     view_menu.addSeparator()
-    view_menu.addActions([edit.snap, edit.overview])
+    view_menu.addActions([edit.snap, edit.minimap])
     view_menu.addSeparator()
     panels = view_menu.addMenu("Panels")
     data_menu = bar.addMenu("&Data")
@@ -140,5 +167,4 @@ def install(window: "MainWindow", acts: WindowActions) -> QToolBar:
     toolbar.addActions([edit.fit, edit.zoom_out, edit.zoom_in])
     toolbar.addSeparator()
     toolbar.addAction(acts.data_wizard)
-    window.panels_menu = panels
-    return toolbar
+    return Bars(toolbar, panels)

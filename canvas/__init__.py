@@ -3,7 +3,7 @@
 The scene observes the document and never changes it; every edit is an undo
 command (commands.py) pushed by a gesture (interactions.py) or an editor action
 (editor.py). canvas/ never imports app/.
-"""
-from .pyside_fix import make_none_immortal
 
-make_none_immortal()
+A program that shows this canvas calls ``pyside_fix.make_none_immortal()`` first
+(the GUI entry point, app.main_window's ``run_gui``, and the tests' conftest do).
+"""

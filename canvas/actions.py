@@ -3,28 +3,48 @@
 One QAction per operation, so the menu entry, the toolbar button, the context
 menu and the keyboard shortcut are the same object and are enabled together.
 They are added to the view as well, so the shortcuts work for a bare editor
-(tests, other windows) and not only inside the main window.
+(tests, other windows) and not only inside the main window. The actions know
+the editor only as an ``ActionTarget``: its edit operations and its view.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, Protocol
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 
 from .icons import icon
-
-if TYPE_CHECKING:
-    from .editor import CanvasEditor
+from .view import CanvasView
 
 Keys = QKeySequence.StandardKey
+
+
+class ActionTarget(Protocol):
+    """What the actions trigger and watch (the editor, editor.py)."""
+
+    view: CanvasView
+    snap_to_grid: bool
+    selection_changed: SignalInstance
+
+    def delete_selection(self, text: str = "") -> None: ...
+    def cut(self) -> None: ...
+    def copy(self) -> bool: ...
+    def paste(self) -> list[str]: ...
+    def duplicate(self) -> list[str]: ...
+    def select_all(self) -> None: ...
+    def group_selection(self, title: str | None = None) -> str | None: ...
+    def ungroup_selection(self) -> None: ...
+    def auto_layout(self) -> None: ...
+    def selected_node_ids(self) -> list[str]: ...
+    def has_selection(self) -> bool: ...
+    def has_frames(self) -> bool: ...
 
 
 class EditorActions(QObject):
     """Edit and view actions of one canvas editor."""
 
-    def __init__(self, editor: "CanvasEditor") -> None:
-        super().__init__(editor)
+    def __init__(self, editor: ActionTarget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.editor = editor
         view = editor.view
         self.delete = self._make("Delete", editor.delete_selection,
@@ -59,10 +79,10 @@ class EditorActions(QObject):
         self.snap = self._make("Snap to Grid", self._set_snap, [],
                                "Keep node positions on the grid while moving")
         self.snap.setCheckable(True)
-        self.overview = self._make("Overview", view.minimap.set_enabled, [],
-                                   "Show an overview of large graphs in the corner")
-        self.overview.setCheckable(True)
-        self.overview.setChecked(True)
+        self.minimap = self._make("Overview", view.minimap.set_enabled, [],
+                                  "Show an overview of large graphs in the corner")
+        self.minimap.setCheckable(True)
+        self.minimap.setChecked(True)
         view.addActions(self.all())
         editor.selection_changed.connect(self.update_enabled)
         self.update_enabled()
@@ -86,12 +106,11 @@ class EditorActions(QObject):
     def all(self) -> list[QAction]:
         return [self.delete, self.cut, self.copy, self.paste, self.duplicate, self.select_all,
                 self.group, self.ungroup, self.auto_layout, self.fit, self.zoom_in,
-                self.zoom_out, self.reset_zoom, self.snap, self.overview]
+                self.zoom_out, self.reset_zoom, self.snap, self.minimap]
 
     def update_enabled(self, *args: object) -> None:
-        scene = self.editor.scene
-        has_nodes = bool(scene.selected_node_ids())
+        has_nodes = bool(self.editor.selected_node_ids())
         for action in (self.cut, self.copy, self.duplicate, self.group):
             action.setEnabled(has_nodes)
-        self.delete.setEnabled(bool(scene.selectedItems()))
-        self.ungroup.setEnabled(bool(self.editor.document.frames))
+        self.delete.setEnabled(self.editor.has_selection())
+        self.ungroup.setEnabled(self.editor.has_frames())

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from components.compiler import Analysis, analyze
+from components.events import Subscriptions
 from components.graph import GraphDocument
 
 DELAY_MS = 100
@@ -31,10 +32,10 @@ class LiveAnalysis(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
         self._timer.timeout.connect(self.run_now)
-        self._events = [document.node_added, document.node_removed, document.setting_changed,
-                        document.edge_added, document.edge_removed, document.reset]
-        for event in self._events:
-            event.subscribe(self._schedule)
+        self._subscriptions = Subscriptions()
+        for event in (document.node_added, document.node_removed, document.setting_changed,
+                      document.edge_added, document.edge_removed, document.reset):
+            self._subscriptions.subscribe(event, self._schedule)
 
     @property
     def pending(self) -> bool:
@@ -49,8 +50,7 @@ class LiveAnalysis(QObject):
         self.updated.emit(self.analysis)
         return self.analysis
 
-    def detach(self) -> None:
+    def close(self) -> None:
         """Stop listening (the window is closing)."""
         self._timer.stop()
-        for event in self._events:
-            event.unsubscribe(self._schedule)
+        self._subscriptions.close()

@@ -5,6 +5,12 @@ duplicate, group, auto-layout...) builds an undo command from commands.py and
 pushes it on the shared QUndoStack; nothing writes to the document directly.
 The scene redraws from the document's notifications and the debounced
 analysis, so undo and redo need no code here at all.
+
+What a window or a panel may use is the public API below: the signals, the edit
+operations, ``selected_node_ids`` / ``select_nodes`` / ``focus_node``, ``view``,
+``actions`` and ``close``. The gestures (interactions.py) and the actions
+(actions.py) see it through the small protocols they declare, so neither imports
+this module. ``scene`` is public for tests and benchmarks that check what is drawn.
 """
 from __future__ import annotations
 
@@ -13,7 +19,9 @@ from PySide6.QtGui import QGuiApplication, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QMenu
 
 from components import registry
+from components.compiler import Analysis
 from components.errors import StudioError
+from components.events import Subscriptions
 from components.graph import GraphDocument
 from components.layout import layered_layout
 from components.serialize import graph_to_dict
@@ -36,7 +44,10 @@ PASTE_STEP = 2 * theme.GRID  # pasted copies stay on the grid when the originals
 
 
 class CanvasEditor(QObject):
-    """Edits one graph document through one undo stack."""
+    """Edits one graph document through one undo stack.
+
+    ``live`` is the debounced analysis the scene draws (shapes, outlines); a window
+    passes the one its project controller owns, a bare editor makes its own."""
 
     message = Signal(str)             # a transient note for the status bar
     selection_changed = Signal(list)  # selected node ids
@@ -44,7 +55,7 @@ class CanvasEditor(QObject):
     rename_frame_requested = Signal(str)
 
     def __init__(self, document: GraphDocument, undo_stack: QUndoStack,
-                 parent: QObject | None = None) -> None:
+                 live: LiveAnalysis | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.undo_stack = undo_stack
@@ -54,8 +65,9 @@ class CanvasEditor(QObject):
         self.scene = GraphScene(self)
         self.scene.set_document(document)
         self.view = CanvasView(self.scene)
-        self.live = LiveAnalysis(document, self)
-        self.live.updated.connect(self.scene.apply_analysis)
+        self._owns_live = live is None
+        self.live = live if live is not None else LiveAnalysis(document, self)
+        self.live.updated.connect(self.show_analysis)
         self.scene.apply_analysis(self.live.analysis)
         self.interactions = Interactions(self)
         self.scene.handler = self.interactions
@@ -63,18 +75,20 @@ class CanvasEditor(QObject):
         self.view.component_dropped.connect(self._on_dropped)
         self.view.cancel_requested.connect(self.interactions.cancel)
         self.scene.selectionChanged.connect(self._on_selection)
-        document.reset.subscribe(self._on_reset)
-        self.actions = EditorActions(self)
+        self._subscriptions = Subscriptions()
+        self._subscriptions.subscribe(document.reset, self._on_reset)
+        self.actions = EditorActions(self, self)
         undo_stack.indexChanged.connect(self.actions.update_enabled)
         # Ctrl+Z in the middle of a drag changes the document under the gesture (its node
         # may be gone): drop the gesture; a gesture's own push comes after it has ended.
         undo_stack.indexChanged.connect(self.interactions.cancel)
 
-    def detach(self) -> None:
+    def close(self) -> None:
         """Stop following the document (the window is closing)."""
         self.interactions.cancel()
-        self.live.detach()
-        self.document.reset.unsubscribe(self._on_reset)
+        if self._owns_live:
+            self.live.close()
+        self._subscriptions.close()
         self.scene.handler = None
         self.scene.set_document(None)
 
@@ -90,6 +104,45 @@ class CanvasEditor(QObject):
 
     def show_message(self, text: str) -> None:
         self.message.emit(text)
+
+    def show_analysis(self, analysis: Analysis) -> None:
+        """Draw an analysis: shape text, red outlines, tooltips (the live one calls this)."""
+        self.scene.apply_analysis(analysis)
+
+    def activate_node(self, node_id: str) -> None:
+        """A node was double-clicked: whoever shows its details may come forward."""
+        self.node_activated.emit(node_id)
+
+    def request_frame_rename(self, frame_id: str) -> None:
+        """A frame title was double-clicked: the window asks for the new title."""
+        self.rename_frame_requested.emit(frame_id)
+
+    # --- selection and focus -----------------------------------------------------------------
+    def selected_node_ids(self) -> list[str]:
+        """The selected nodes, in document order."""
+        return self.scene.selected_node_ids()
+
+    def has_selection(self) -> bool:
+        """Anything selected: nodes, wires or frames."""
+        return bool(self.scene.selectedItems())
+
+    def has_frames(self) -> bool:
+        return bool(self.document.frames)
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        self.scene.select_nodes(node_ids)
+
+    def focus_node(self, node_id: str) -> bool:
+        """Select a node and centre it, zoomed in far enough to read (a 33-node U-Net
+        fitted at 14 % shows only unlabelled boxes); False if there is no such node."""
+        item = self.scene.nodes.get(node_id)
+        if item is None:
+            return False
+        self.scene.select_nodes([node_id])
+        if self.view.zoom < theme.DETAIL_LOD:
+            self.view.reset_zoom()
+        self.view.centerOn(item)
+        return True
 
     # --- adding ------------------------------------------------------------------------------
     def _on_dropped(self, type_name: str, scene_pos: QPointF) -> None:
@@ -275,7 +328,7 @@ class CanvasEditor(QObject):
         menu = QMenu(self.view)
         acts = self.actions
         if isinstance(item, PortItem):
-            item = item.node_item
+            item = self.scene.nodes.get(item.node_id)
         if isinstance(item, (NodeItem, EdgeItem, FrameItem)) and not item.isSelected():
             self.scene.select_items([item])
         if isinstance(item, NodeItem):

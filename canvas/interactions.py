@@ -5,22 +5,41 @@ press asks for: a press on a port draws a new wire (or picks up an existing
 one from a wired input), on a node or a frame title moves the selection, on
 empty canvas draws a rubber band. While a gesture runs, items may move or light
 up; the document changes only at release, through one undo command.
+
+The gestures know the editor only as a ``GestureHost``: the few things they ask
+of it (push a command, say something, open a menu, report a double-click).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPen, QUndoCommand
 from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsRectItem,
                                QGraphicsSceneContextMenuEvent, QGraphicsSceneMouseEvent)
+
+from components.graph import GraphDocument
 
 from . import theme
 from .commands import CompoundCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand
 from .items import EdgeItem, FrameItem, HintItem, NodeItem, PortItem, PortState, WirePreview
+from .scene import GraphScene
 
-if TYPE_CHECKING:
-    from .editor import CanvasEditor
+
+class GestureHost(Protocol):
+    """What the gestures need from the editor that hosts them (editor.py)."""
+
+    scene: GraphScene
+    document: GraphDocument
+    snap_to_grid: bool
+
+    def push(self, command: QUndoCommand) -> None: ...
+    def show_message(self, text: str) -> None: ...
+    def open_quick_add(self, port: PortItem, scene_pos: QPointF) -> object: ...
+    def show_context_menu(self, scene_pos: QPointF, screen_pos: QPoint,
+                          item: QGraphicsItem | None) -> object: ...
+    def activate_node(self, node_id: str) -> None: ...
+    def request_frame_rename(self, frame_id: str) -> None: ...
 
 
 def snap(point: QPointF) -> QPointF:
@@ -37,9 +56,9 @@ def _dragged_far(event: QGraphicsSceneMouseEvent, start_screen) -> bool:
 
 
 class Gesture:
-    """Base: a gesture sees the editor; ``cancel`` undoes its visual effects."""
+    """Base: a gesture sees its host editor; ``cancel`` undoes its visual effects."""
 
-    def __init__(self, editor: "CanvasEditor") -> None:
+    def __init__(self, editor: GestureHost) -> None:
         self.editor = editor
         self.scene = editor.scene
 
@@ -56,7 +75,7 @@ class Gesture:
 class MoveGesture(Gesture):
     """Click selects; dragging moves every selected node (and grouped members) together."""
 
-    def __init__(self, editor: "CanvasEditor", event: QGraphicsSceneMouseEvent,
+    def __init__(self, editor: GestureHost, event: QGraphicsSceneMouseEvent,
                  item: NodeItem | FrameItem) -> None:
         super().__init__(editor)
         self.item = item
@@ -103,7 +122,7 @@ class MoveGesture(Gesture):
 class RubberBandGesture(Gesture):
     """Drag on empty canvas: select the nodes the rectangle touches (Ctrl adds)."""
 
-    def __init__(self, editor: "CanvasEditor", event: QGraphicsSceneMouseEvent) -> None:
+    def __init__(self, editor: GestureHost, event: QGraphicsSceneMouseEvent) -> None:
         super().__init__(editor)
         self.initial = list(self.scene.selectedItems()) if _ctrl(event) else []
         if not _ctrl(event):
@@ -149,7 +168,7 @@ class WireGesture(Gesture):
     rewire, on empty canvas to remove it). A new wire dropped on empty canvas opens the
     quick-add menu."""
 
-    def __init__(self, editor: "CanvasEditor", event: QGraphicsSceneMouseEvent,
+    def __init__(self, editor: GestureHost, event: QGraphicsSceneMouseEvent,
                  port: PortItem) -> None:
         super().__init__(editor)
         doc = editor.document
@@ -186,7 +205,7 @@ class WireGesture(Gesture):
         if port is not None:
             return None if port is self.fixed else port
         node = next((i for i in self.scene.items(pos) if isinstance(i, NodeItem)), None)
-        if node is None or node is self.fixed.node_item:
+        if node is None or node.node_id == self.fixed.node_id:
             return None
         candidates = node.output_ports() if self.fixed.is_input else node.input_ports()
         fitting = [p for p in candidates if p.state in (PortState.COMPATIBLE, PortState.HOVER_OK)]
@@ -264,7 +283,7 @@ class WireGesture(Gesture):
 class Interactions:
     """The scene's interaction handler: picks and drives the current gesture."""
 
-    def __init__(self, editor: "CanvasEditor") -> None:
+    def __init__(self, editor: GestureHost) -> None:
         self.editor = editor
         self.active: Gesture | None = None
         self._pressed = False  # a left press was ours, so its release is ours too
@@ -315,10 +334,10 @@ class Interactions:
     def mouse_double_click(self, event: QGraphicsSceneMouseEvent) -> bool:
         item = self.item_at(event.scenePos())
         if event.button() == Qt.MouseButton.LeftButton and isinstance(item, FrameItem):
-            self.editor.rename_frame_requested.emit(item.frame_id)
+            self.editor.request_frame_rename(item.frame_id)
             return True
         if event.button() == Qt.MouseButton.LeftButton and isinstance(item, NodeItem):
-            self.editor.node_activated.emit(item.node_id)
+            self.editor.activate_node(item.node_id)
             return True
         return self.mouse_press(event)
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QMimeData
 
+from components.errors import StudioError
+
 COMPONENT_MIME = "application/x-unet-studio-component"
 GRAPH_MIME = "application/x-unet-studio-graph"
 CLIPBOARD_KEY = "unet_studio_fragment"
@@ -37,7 +39,7 @@ def graph_text(fragment: dict[str, Any]) -> str:
     return json.dumps({CLIPBOARD_KEY: 1, "graph": fragment}, indent=1)
 
 
-class ClipboardError(ValueError):
+class ClipboardError(StudioError, ValueError):
     """The clipboard holds something that is not a graph fragment; says what."""
 
 

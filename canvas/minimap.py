@@ -1,23 +1,21 @@
-"""The overview: a small picture of the whole graph in the canvas corner.
+"""The minimap: a small picture of the whole graph in the canvas corner.
 
-It draws the scene's OverviewGeometry (every node box and wire in a few calls)
+(The View menu and its tooltip call it "Overview", the word people know.)
+It draws the scene's GraphSketch (every node box and wire in a few calls)
 into a pixmap when the graph changes, and on every repaint only blits that and
 outlines the main view's visible area, so scrolling a 500-node graph stays cheap;
 clicking or dragging in it moves the main view there. It appears only when the
-graph does not fit in the main view, which is when an overview helps.
+graph does not fit in the main view, which is when a minimap helps. It knows
+the view only as a QGraphicsView, and the view tells it when the sketch changed.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QTransform
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from . import theme
-
-if TYPE_CHECKING:
-    from .view import CanvasView
+from .sketch import GraphSketch
 
 SIZE = (220, 150)
 MIN_WIDTH = 120
@@ -27,12 +25,12 @@ PAD = 8
 
 
 class Minimap(QWidget):
-    """An overview of ``canvas``'s scene that steers ``canvas``."""
+    """A picture of ``canvas``'s scene (its ``sketch``) that steers ``canvas``."""
 
-    def __init__(self, canvas: "CanvasView") -> None:
+    def __init__(self, canvas: QGraphicsView, sketch: GraphSketch) -> None:
         super().__init__(canvas)
         self.canvas = canvas
-        self.overview = canvas.graph_scene.geometry
+        self.sketch = sketch
         self.enabled = True
         self.setFixedSize(*SIZE)
         self.setToolTip("Overview: click or drag to move the view")
@@ -43,7 +41,6 @@ class Minimap(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._update_now)
-        canvas.graph_scene.overview_changed.connect(self._graph_changed)
         self.hide()
 
     def set_enabled(self, enabled: bool) -> None:
@@ -59,7 +56,8 @@ class Minimap(QWidget):
             self.setFixedSize(width, height)
         self.move(area.right() - width - MARGIN, area.bottom() - height - MARGIN)
 
-    def _graph_changed(self) -> None:
+    def graph_changed(self) -> None:
+        """The sketch changed: draw the picture again at the next update."""
         self._picture = None
         self.refresh()
 
@@ -69,10 +67,10 @@ class Minimap(QWidget):
             self._timer.start()
 
     def _update_now(self) -> None:
-        self.overview.refresh()
-        bounds = self.overview.bounds
+        self.sketch.refresh()
+        bounds = self.sketch.bounds
         wanted = (self.enabled and not bounds.isNull()
-                  and not self.canvas.visible_scene_rect().contains(bounds))
+                  and not self._visible_scene_rect().contains(bounds))
         if wanted:
             self.place()
             self.update()
@@ -80,7 +78,7 @@ class Minimap(QWidget):
 
     def scene_transform(self) -> QTransform:
         """Scene -> widget: the graph's bounds fitted into the widget, centred."""
-        bounds = self.overview.bounds.adjusted(-40, -40, 40, 40)
+        bounds = self.sketch.bounds.adjusted(-40, -40, 40, 40)
         area = QRectF(self.rect()).adjusted(PAD, PAD, -PAD, -PAD)
         if bounds.isEmpty():
             return QTransform()
@@ -103,7 +101,7 @@ class Minimap(QWidget):
         fill = QColor(theme.ACCENT)
         fill.setAlpha(30)
         painter.setBrush(fill)
-        painter.drawRect(self.canvas.visible_scene_rect())
+        painter.drawRect(self._visible_scene_rect())
         painter.end()
 
     def _render(self) -> QPixmap:
@@ -117,9 +115,12 @@ class Minimap(QWidget):
         painter.setBrush(QColor("#ffffff"))
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
         painter.setTransform(self.scene_transform())
-        self.overview.paint(painter, frames=True)
+        self.sketch.paint(painter, frames=True)
         painter.end()
         return picture
+
+    def _visible_scene_rect(self) -> QRectF:
+        return self.canvas.mapToScene(self.canvas.viewport().rect()).boundingRect()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self._steer(event.position())

@@ -8,7 +8,7 @@ handler (interactions.py), which turns gestures into undo commands.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsSceneContextMenuEvent,
@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsSceneCont
 from components import registry
 from components.compiler import Analysis
 from components.errors import StudioError
-from components.events import Event
+from components.events import Subscriptions
 from components.graph import Edge, Frame, GraphDocument, Node
 
 from .items import EdgeItem, FrameItem, NodeItem, PortItem
-from .overview import OverviewGeometry, OverviewItem
+from .sketch import GraphSketch, SketchItem
 
 EXTENT = 100_000.0
 """Half the side of the scene rect: large, so the canvas can be panned freely."""
@@ -40,7 +40,7 @@ class InteractionHandler(Protocol):
 class GraphScene(QGraphicsScene):
     """Items for every node, wire and frame of one document."""
 
-    overview_changed = Signal()  # anything the overview (and minimap) draws changed
+    sketch_changed = Signal()  # anything the sketch (far zoom, minimap) draws changed
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -51,35 +51,30 @@ class GraphScene(QGraphicsScene):
         self.frames: dict[str, FrameItem] = {}
         self.handler: InteractionHandler | None = None
         self.analysis: Analysis | None = None
-        self._listening: list[tuple[Event, Callable[..., Any]]] = []
-        self.geometry = OverviewGeometry(self)
-        self.overview_item = OverviewItem(self.geometry)
-        self.addItem(self.overview_item)
-        self.overview = False
+        self._subscriptions = Subscriptions()
+        self.sketch = GraphSketch(self)
+        self.sketch_item = SketchItem(self.sketch)
+        self.addItem(self.sketch_item)
+        self.far_zoom = False
         self.selectionChanged.connect(self.graph_changed)
 
     # --- following a document --------------------------------------------------------
     def set_document(self, document: GraphDocument | None) -> None:
-        """Show ``document`` (None detaches, e.g. when the window closes)."""
-        for event, listener in self._listening:
-            event.unsubscribe(listener)
-        self._listening = []
+        """Show ``document`` (None stops following one, e.g. when the window closes)."""
+        self._subscriptions.close()
         self.document = document
         if document is not None:
-            self._listening = [
-                (document.node_added, self._on_node_added),
-                (document.node_removed, self._on_node_removed),
-                (document.node_moved, self._on_node_moved),
-                (document.setting_changed, self._on_setting_changed),
-                (document.edge_added, self._on_edge_added),
-                (document.edge_removed, self._on_edge_removed),
-                (document.frame_added, self._on_frame_added),
-                (document.frame_removed, self._on_frame_removed),
-                (document.frame_changed, self._on_frame_changed),
-                (document.reset, self.rebuild),
-            ]
-            for event, listener in self._listening:
-                event.subscribe(listener)
+            follow = self._subscriptions.subscribe
+            follow(document.node_added, self._on_node_added)
+            follow(document.node_removed, self._on_node_removed)
+            follow(document.node_moved, self._on_node_moved)
+            follow(document.setting_changed, self._on_setting_changed)
+            follow(document.edge_added, self._on_edge_added)
+            follow(document.edge_removed, self._on_edge_removed)
+            follow(document.frame_added, self._on_frame_added)
+            follow(document.frame_removed, self._on_frame_removed)
+            follow(document.frame_changed, self._on_frame_changed)
+            follow(document.reset, self.rebuild)
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -153,8 +148,8 @@ class GraphScene(QGraphicsScene):
         item = self.edges.pop(edge, None)
         if item is None:
             return
-        for node_item in (item.source.node_item, item.target.node_item):
-            if item in node_item.edges:
+        for node_item in (self.nodes.get(edge.source), self.nodes.get(edge.target)):
+            if node_item is not None and item in node_item.edges:
                 node_item.edges.remove(item)
         self.removeItem(item)
         self._count_wires(item)
@@ -162,8 +157,9 @@ class GraphScene(QGraphicsScene):
 
     def _count_wires(self, item: EdgeItem) -> None:
         for port in (item.source, item.target):
-            port.set_connected(sum(1 for e in port.node_item.edges
-                                   if e.source is port or e.target is port))
+            node = self.nodes.get(port.node_id)
+            if node is not None:
+                port.set_connected(sum(1 for e in node.edges if e.source is port or e.target is port))
 
     def _on_frame_added(self, frame: Frame) -> None:
         item = FrameItem(frame.id, frame.title)
@@ -201,25 +197,25 @@ class GraphScene(QGraphicsScene):
                             warnings.get(node_id, []))
         self.graph_changed()
 
-    # --- the overview: the whole graph in a few draw calls -----------------------------
+    # --- the sketch: the whole graph in a few draw calls --------------------------------
     def graph_changed(self) -> None:
-        """Something the overview draws moved, appeared, went or changed colour."""
-        self.geometry.invalidate()
-        self.overview_item.changed()
-        self.overview_changed.emit()
+        """Something the sketch draws moved, appeared, went or changed colour."""
+        self.sketch.invalidate()
+        self.sketch_item.changed()
+        self.sketch_changed.emit()
 
-    def set_overview(self, overview: bool) -> None:
-        """Zoomed far out: draw through the overview item; items keep hit-testing."""
-        if overview == self.overview:
+    def set_far_zoom(self, far: bool) -> None:
+        """Zoomed far out: draw the sketch instead of the items; items keep hit-testing."""
+        if far == self.far_zoom:
             return
-        self.overview = overview
-        self.overview_item.setVisible(overview)
+        self.far_zoom = far
+        self.sketch_item.setVisible(far)
         for item in [*self.nodes.values(), *self.edges.values()]:
             self._paint_mode(item)
-        self.overview_item.changed()
+        self.sketch_item.changed()
 
     def _paint_mode(self, item: QGraphicsItem) -> None:
-        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, self.overview)
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, self.far_zoom)
 
     # --- reading the selection and the geometry ------------------------------------
     def selected_node_ids(self) -> list[str]:

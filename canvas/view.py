@@ -55,7 +55,8 @@ class CanvasView(QGraphicsView):
         self.setAcceptDrops(True)
         self._pan_from: QPoint | None = None
         self._space_held = False
-        self.minimap = Minimap(self)
+        self.minimap = Minimap(self, scene.sketch)
+        scene.sketch_changed.connect(self.minimap.graph_changed)
         self.centerOn(0, 0)
 
     # --- zoom ------------------------------------------------------------------------------
@@ -77,7 +78,7 @@ class CanvasView(QGraphicsView):
         self._zoomed()
 
     def _zoomed(self) -> None:
-        self.graph_scene.set_overview(self.zoom < theme.LABEL_LOD)
+        self.graph_scene.set_far_zoom(self.zoom < theme.LABEL_LOD)
         self.zoom_changed.emit(self.zoom)
         self.minimap.refresh()
 

@@ -8,6 +8,7 @@ it (see registry.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, ClassVar, Mapping
 
 from torch import nn
@@ -17,6 +18,18 @@ from .schema import Schema
 
 Shape = tuple[int, int, int]
 """(channels, height, width) of one sample; the batch dimension is left out."""
+
+
+class Role(str, Enum):
+    """What a component is to the model; the compiler, the data layer and the engine ask
+    for this instead of comparing type names ("Input", "Target")."""
+
+    SOURCE = "source"
+    """Images enter the model here (Input): no input port."""
+    SINK = "sink"
+    """The model ends here and the task is described (Target): no output port."""
+    LAYER = "layer"
+    """Everything in between."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,16 @@ class Component:
 
     def output_ports(self) -> list[str]:
         return ["out"]
+
+    @property
+    def role(self) -> Role:
+        """Source, sink or layer. It follows from the ports (nothing can feed a source,
+        a sink feeds nothing), so a declared role can never disagree with them."""
+        if not self.input_ports():
+            return Role.SOURCE
+        if not self.output_ports():
+            return Role.SINK
+        return Role.LAYER
 
     @property
     def in_model(self) -> bool:

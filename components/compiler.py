@@ -1,7 +1,7 @@
 """Graph document -> shapes, problems and a torch.fx GraphModule.
 
-``analyze`` never raises for a problem a person made: it walks the graph in
-topological order, infers the shape leaving every node and collects every
+``analyze`` never raises for a problem a person made: it walks the graph in the
+document's topological order, infers the shape leaving every node and collects every
 problem with its node id, so the canvas can outline all broken nodes at once.
 ``compile_graph`` turns a graph without problems into an ordinary nn.Module
 whose ``.code`` reads like hand-written PyTorch: one line per node, named after
@@ -10,18 +10,20 @@ the node.
 from __future__ import annotations
 
 import keyword
-from contextlib import nullcontext
-from functools import lru_cache
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from graphlib import CycleError, TopologicalSorter
+from functools import lru_cache
 
 import torch
 from torch import fx, nn
 
-from .base import BuildContext, Component, Shape
-from .errors import GraphCompileError, Problem, SettingError, ShapeError
+from .base import BuildContext, Role, Shape
+from .errors import GraphCompileError, GraphCycleError, Problem, SettingError, ShapeError
 from .graph import GraphDocument
+
+ENDS = ((Role.SOURCE, "Input", "input_id"), (Role.SINK, "Target", "target_id"))
+"""The two ends every model has: role, the word messages use, the Analysis field."""
 
 
 @dataclass
@@ -46,21 +48,25 @@ class Analysis:
         return [p.message for p in self.problems if p.node_id == node_id]
 
 
-def analyze(doc: GraphDocument, count_parameters: bool = False) -> Analysis:
-    """Shapes and problems for every node; parameter counts on request (cheap: meta device)."""
+def analyze(doc: GraphDocument, count_parameters: bool = False,
+            counter: "ParameterCounter | None" = None) -> Analysis:
+    """Shapes and problems for every node; parameter counts on request (cheap: meta device;
+    pass a ``counter`` to keep its cache from one analysis to the next)."""
     result = Analysis()
     _find_ends(doc, result)
     result.order = _topological_order(doc, result)
     _infer_shapes(doc, result)
     _find_model_nodes(doc, result)
     if count_parameters:
-        result.parameters = _count_parameters(doc, result)
+        counter = counter or ParameterCounter()
+        result.parameters = {n: counter.count(doc, result, n)
+                             for n in result.order if n in result.shapes}
     return result
 
 
 def _find_ends(doc: GraphDocument, result: Analysis) -> None:
-    for type_name, attr in (("Input", "input_id"), ("Target", "target_id")):
-        found = [n.id for n in doc.nodes if n.type == type_name]
+    for role, type_name, attr in ENDS:
+        found = [n.id for n in doc.nodes_with_role(role)]
         if not found:
             result.problems.append(Problem(f"the graph has no {type_name} node"))
             continue
@@ -80,13 +86,10 @@ def _find_ends(doc: GraphDocument, result: Analysis) -> None:
 
 
 def _topological_order(doc: GraphDocument, result: Analysis) -> list[str]:
-    sorter = TopologicalSorter({n.id: [] for n in doc.nodes})
-    for edge in doc.edges:
-        sorter.add(edge.target, edge.source)
     try:
-        return list(sorter.static_order())
-    except CycleError as error:
-        cycle = error.args[1]
+        return doc.topological_order()
+    except GraphCycleError as error:
+        cycle = error.cycle
         path = " -> ".join(cycle)
         for node_id in dict.fromkeys(cycle):
             result.problems.append(Problem(f"is part of a cycle: {path}", node_id))
@@ -120,30 +123,16 @@ def _find_model_nodes(doc: GraphDocument, result: Analysis) -> None:
     """Nodes on a path from the Input to the Target, in topological order."""
     if result.input_id is None or result.target_id is None:
         return
-    downstream = _reachable(doc, result.input_id, forward=True)
-    upstream = _reachable(doc, result.target_id, forward=False)
+    downstream = doc.downstream(result.input_id)
+    upstream = doc.upstream(result.target_id)
     on_path = downstream & upstream
     result.model_nodes = [n for n in result.order if n in on_path]
     for node in doc.nodes:
-        if node.id not in on_path and node.type not in ("Input", "Target"):
+        if node.id not in on_path and doc.component(node.id).role is Role.LAYER:
             result.warnings.append(Problem("is not on a path from the Input to the Target; "
                                            "it is left out of the model", node.id))
     if result.target_id not in downstream and result.target_id in result.order:
         result.problems.append(Problem("is not connected to the Input", result.target_id))
-
-
-def _reachable(doc: GraphDocument, start: str, forward: bool) -> set[str]:
-    neighbours: dict[str, list[str]] = {}
-    for edge in doc.edges:
-        a, b = (edge.source, edge.target) if forward else (edge.target, edge.source)
-        neighbours.setdefault(a, []).append(b)
-    seen, stack = set(), [start]
-    while stack:
-        current = stack.pop()
-        if current not in seen:
-            seen.add(current)
-            stack.extend(neighbours.get(current, ()))
-    return seen
 
 
 def _input_shapes(doc: GraphDocument, node_id: str, shapes: dict[str, Shape]) -> dict[str, Shape]:
@@ -151,16 +140,29 @@ def _input_shapes(doc: GraphDocument, node_id: str, shapes: dict[str, Shape]) ->
     return {e.target_port: shapes[e.source] for e in edges if e is not None}
 
 
-def _count_parameters(doc: GraphDocument, result: Analysis) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for node_id in result.order:
-        if node_id not in result.shapes:
-            continue
-        component = doc.component(node_id)
-        with torch.device("meta"):
-            module = component.build(_input_shapes(doc, node_id, result.shapes), result.context)
-        counts[node_id] = sum(p.numel() for p in module.parameters())
-    return counts
+class ParameterCounter:
+    """Trainable parameters of a node's layer, cached by what decides the count.
+
+    The layer is built on torch's meta device (no memory, a few ms), and the count
+    is kept by (type, settings, input shapes, build context), so the Properties
+    panel can ask on every selection change and ``analyze`` on every call."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple, int] = {}
+
+    def count(self, doc: GraphDocument, analysis: Analysis, node_id: str) -> int | None:
+        """The count, or None while the node has no shape (a problem upstream or here)."""
+        if node_id not in analysis.shapes:
+            return None
+        node = doc.node(node_id)
+        inputs = _input_shapes(doc, node_id, analysis.shapes)
+        key = (node.type, tuple(sorted(node.settings.items())), tuple(sorted(inputs.items())),
+               analysis.context)
+        if key not in self._cache:
+            with torch.device("meta"):
+                module = doc.component(node_id).build(inputs, analysis.context)
+            self._cache[key] = sum(p.numel() for p in module.parameters())
+        return self._cache[key]
 
 
 def compile_graph(doc: GraphDocument, class_name: str = "SegmentationModel",

@@ -59,6 +59,14 @@ class RefusalReason(str, Enum):
     CYCLE = "the wire would make a cycle"
 
 
+class GraphCycleError(GraphError):
+    """The wires form a loop, so the graph has no order; ``cycle`` lists it (first node last too)."""
+
+    def __init__(self, cycle: list[str]) -> None:
+        super().__init__(f"the wires form a cycle: {' -> '.join(cycle)}", cycle[0] if cycle else None)
+        self.cycle = list(cycle)
+
+
 class ConnectionRefused(GraphError):
     """A wire the document will not add, with a typed reason."""
 
@@ -70,7 +78,14 @@ class ConnectionRefused(GraphError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a graph, attached to a node when there is one."""
+    """One thing wrong with a graph, attached to a node when there is one.
+
+    The data layer has its own Problem (app/data/problems.py: a file, a message and
+    the key of the image/mask pair it belongs to). They stay two types on purpose:
+    a graph problem points at a node the canvas can outline, a data problem at a
+    file the wizard can list and a pair it can skip; neither has the other's
+    place, and one type with both optional would let either be made without any.
+    """
 
     message: str
     node_id: str | None = None

@@ -4,67 +4,33 @@ Nodes, wires (edges) and titled frames, with a change notification for every
 edit. The canvas only listens; undo commands call these methods; the compiler
 and the JSON writer read them. Every method refuses bad edits with a GraphError
 that names the node or port, and emits only when something really changed.
+
+Work off the GUI thread (previews, analysis, a training child) never touches the
+document itself: it takes ``snapshot()`` (plain JSON data, the graph section of
+the project file) together with ``revision`` (bumped by every real change) and a
+result for an older revision is dropped. Everything that only reads the graph
+(ports, roles, the topological order, reachability, the snapshot) is in
+graph_queries.py; this module adds the edits.
 """
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from . import registry
 from .base import Component
 from .errors import ConnectionRefused, GraphError, RefusalReason
 from .events import Event
+from .graph_queries import Edge, Frame, GraphQueries, Node, Position
 
-Position = tuple[float, float]
-
-
-@dataclass
-class Node:
-    """A placed component: its type name, settings (complete, validated) and position."""
-
-    id: str
-    type: str
-    position: Position = (0.0, 0.0)
-    settings: dict[str, Any] = field(default_factory=dict)
+__all__ = ["Edge", "Frame", "GraphDocument", "Node", "Position"]
 
 
-@dataclass(frozen=True)
-class Edge:
-    """A wire from an output port to an input port."""
-
-    source: str
-    source_port: str
-    target: str
-    target_port: str
-
-    def touches(self, node_id: str) -> bool:
-        return node_id in (self.source, self.target)
-
-
-@dataclass
-class Frame:
-    """A titled group of nodes; the canvas draws it around its members."""
-
-    id: str
-    title: str
-    nodes: list[str] = field(default_factory=list)
-
-
-_ID_SAFE = re.compile(r"[^0-9a-zA-Z_]")
-
-
-class GraphDocument:
+class GraphDocument(GraphQueries):
     """Nodes, edges and frames, with events for every change."""
 
     def __init__(self) -> None:
-        self._nodes: dict[str, Node] = {}
-        self._edges: dict[Edge, None] = {}    # an ordered set: file order, O(1) removal
-        self._edge_at_input: dict[tuple[str, str], Edge] = {}
-        self._edges_from: dict[str, list[Edge]] = {}
-        self._frames: dict[str, Frame] = {}
-        self._components: dict[str, tuple[tuple, Component]] = {}
+        super().__init__()
         self.node_added = Event("node_added")          # (node)
         self.node_removed = Event("node_removed")      # (node)
         self.node_moved = Event("node_moved")          # (node)
@@ -76,79 +42,6 @@ class GraphDocument:
         self.frame_changed = Event("frame_changed")    # (frame)
         self.changed = Event("changed")                # () after any edit
         self.reset = Event("reset")                    # () after clear()/load
-
-    # --- reading ---------------------------------------------------------------
-    @property
-    def nodes(self) -> list[Node]:
-        return list(self._nodes.values())
-
-    @property
-    def edges(self) -> list[Edge]:
-        return list(self._edges)
-
-    @property
-    def frames(self) -> list[Frame]:
-        return list(self._frames.values())
-
-    def node(self, node_id: str) -> Node:
-        try:
-            return self._nodes[node_id]
-        except KeyError:
-            raise GraphError(f"no node with id '{node_id}'", node_id) from None
-
-    def has_node(self, node_id: str) -> bool:
-        return node_id in self._nodes
-
-    def frame(self, frame_id: str) -> Frame:
-        try:
-            return self._frames[frame_id]
-        except KeyError:
-            raise GraphError(f"no frame with id '{frame_id}'") from None
-
-    def component(self, node_id: str) -> Component:
-        """The node's component instance (cached until its settings change)."""
-        node = self.node(node_id)
-        key = (node.type, tuple(sorted(node.settings.items())))
-        cached = self._components.get(node_id)
-        if cached is None or cached[0] != key:
-            cached = (key, registry.create(node.type, node.settings))
-            self._components[node_id] = cached
-        return cached[1]
-
-    def input_ports(self, node_id: str) -> list[str]:
-        return self.component(node_id).input_ports()
-
-    def output_ports(self, node_id: str) -> list[str]:
-        return self.component(node_id).output_ports()
-
-    def edges_into(self, node_id: str) -> list[Edge]:
-        found = (self._edge_at_input.get((node_id, p)) for p in self.input_ports(node_id))
-        return [e for e in found if e is not None]
-
-    def node_index(self, node_id: str) -> int:
-        """Position of the node in document order (undo puts it back there)."""
-        return list(self._nodes).index(self.node(node_id).id)
-
-    def edges_from(self, node_id: str) -> list[Edge]:
-        return list(self._edges_from.get(node_id, ()))
-
-    def edge_at_input(self, node_id: str, port: str) -> Edge | None:
-        return self._edge_at_input.get((node_id, port))
-
-    def new_node_id(self, type_name: str) -> str:
-        """A fresh, readable id such as ``conv3`` (also a valid Python name)."""
-        stem = _ID_SAFE.sub("_", type_name.lower()) or "node"
-        stem = {"convolution": "conv", "pooling": "pool", "upsample": "up"}.get(stem, stem)
-        n = 1
-        while f"{stem}{n}" in self._nodes:
-            n += 1
-        return f"{stem}{n}"
-
-    def new_frame_id(self) -> str:
-        n = 1
-        while f"frame{n}" in self._frames:
-            n += 1
-        return f"frame{n}"
 
     # --- nodes -------------------------------------------------------------------
     def add_node(self, type_name: str, position: Position = (0.0, 0.0),
@@ -163,6 +56,7 @@ class GraphDocument:
         if node_id in self._nodes:
             raise GraphError(f"a node with id '{node_id}' already exists", node_id)
         node = Node(node_id, type_name, _position(position), dict(component.settings))
+        self._bump()
         self._nodes[node_id] = node
         if index is not None and index < len(self._nodes) - 1:
             order = list(self._nodes)
@@ -176,6 +70,7 @@ class GraphDocument:
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
         """Remove a node and its wires; returns both so an undo can restore them."""
         node = self.node(node_id)
+        self._bump()
         removed = self.edges_into(node_id) + self.edges_from(node_id)
         for edge in removed:
             self._remove_edge(edge)
@@ -195,15 +90,14 @@ class GraphDocument:
     def move_nodes(self, positions: dict[str, Position]) -> None:
         """Move several nodes with one ``changed`` notification."""
         checked = {self.node(n).id: _position(p) for n, p in positions.items()}
-        moved = False
-        for node_id, new in checked.items():
-            node = self._nodes[node_id]
-            if node.position != new:
-                node.position = new
-                self.node_moved.emit(node)
-                moved = True
-        if moved:
-            self.changed.emit()
+        moved = [self._nodes[n] for n, new in checked.items() if self._nodes[n].position != new]
+        if not moved:
+            return
+        self._bump()
+        for node in moved:
+            node.position = checked[node.id]
+            self.node_moved.emit(node)
+        self.changed.emit()
 
     def check_setting(self, node_id: str, name: str, value: Any) -> Any:
         """The canonical value ``set_setting`` would store, or the error it would raise.
@@ -225,6 +119,7 @@ class GraphDocument:
         old_value = node.settings[name]
         if new_value == old_value and type(new_value) is type(old_value):
             return
+        self._bump()
         node.settings[name] = new_value
         self.setting_changed.emit(node, name, old_value, new_value)
         self.changed.emit()
@@ -264,7 +159,7 @@ class GraphDocument:
             raise ConnectionRefused(RefusalReason.PORT_TAKEN,
                                     f"'{edge.target}.{edge.target_port}' is fed by "
                                     f"'{taken.source}'", edge.target)
-        if self._reaches(edge.target, edge.source):
+        if edge.source in self.downstream(edge.target):
             raise ConnectionRefused(RefusalReason.CYCLE,
                                     f"'{edge.source}' already depends on '{edge.target}'",
                                     edge.target)
@@ -319,38 +214,17 @@ class GraphDocument:
 
     def _add_edge(self, edge: Edge) -> None:
         """Store a checked edge in the list and both indexes (no notification)."""
+        self._bump()
         self._edges[edge] = None
         self._edge_at_input[(edge.target, edge.target_port)] = edge
         self._edges_from.setdefault(edge.source, []).append(edge)
 
     def _remove_edge(self, edge: Edge) -> None:
+        self._bump()
         del self._edges[edge]
         del self._edge_at_input[(edge.target, edge.target_port)]
         self._edges_from[edge.source].remove(edge)
         self.edge_removed.emit(edge)
-
-    def _direction(self, node_id: str, port: str) -> str:
-        component = self.component(node_id)
-        if port in component.output_ports():
-            return "output"
-        if port in component.input_ports():
-            return "input"
-        valid = component.input_ports() + component.output_ports()
-        raise ConnectionRefused(RefusalReason.UNKNOWN_PORT,
-                                f"'{node_id}' ({self._nodes[node_id].type}) has no port "
-                                f"'{port}' (ports: {', '.join(valid) or 'none'})", node_id)
-
-    def _reaches(self, start: str, goal: str) -> bool:
-        """True if ``goal`` is downstream of (or equal to) ``start``."""
-        seen, stack = set(), [start]
-        while stack:
-            current = stack.pop()
-            if current == goal:
-                return True
-            if current not in seen:
-                seen.add(current)
-                stack.extend(e.target for e in self._edges_from.get(current, ()))
-        return False
 
     # --- frames -------------------------------------------------------------------
     def add_frame(self, title: str, node_ids: Iterable[str], frame_id: str | None = None) -> Frame:
@@ -359,6 +233,7 @@ class GraphDocument:
         if frame_id in self._frames:
             raise GraphError(f"a frame with id '{frame_id}' already exists")
         frame = Frame(frame_id, str(title), members)
+        self._bump()
         self._frames[frame_id] = frame
         self.frame_added.emit(frame)
         self.changed.emit()
@@ -366,6 +241,7 @@ class GraphDocument:
 
     def remove_frame(self, frame_id: str) -> Frame:
         frame = self.frame(frame_id)
+        self._bump()
         del self._frames[frame_id]
         self.frame_removed.emit(frame)
         self.changed.emit()
@@ -378,12 +254,15 @@ class GraphDocument:
         new_nodes = frame.nodes if node_ids is None else [self.node(n).id for n in node_ids]
         if (new_title, new_nodes) == (frame.title, frame.nodes):
             return
+        self._bump()
         frame.title, frame.nodes = new_title, list(new_nodes)
         self.frame_changed.emit(frame)
         self.changed.emit()
 
     # --- whole document --------------------------------------------------------------
     def clear(self) -> None:
+        if self._nodes or self._frames:
+            self._bump()
         self._nodes.clear()
         self._edges.clear()
         self._edge_at_input.clear()
@@ -395,6 +274,7 @@ class GraphDocument:
 
     def replace_with(self, other: "GraphDocument") -> None:
         """Take over another document's content (File > Open keeps listeners)."""
+        self._bump()
         self._nodes = {n.id: Node(n.id, n.type, n.position, dict(n.settings)) for n in other.nodes}
         self._edges, self._edge_at_input, self._edges_from = {}, {}, {}
         for edge in other.edges:

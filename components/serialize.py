@@ -8,11 +8,10 @@ edges and ports wired twice are all errors.
 from __future__ import annotations
 
 import math
-from graphlib import CycleError, TopologicalSorter
 from typing import Any, Iterable
 
 from . import registry
-from .errors import ConnectionRefused, GraphError, GraphFormatError, StudioError
+from .errors import ConnectionRefused, GraphCycleError, GraphError, GraphFormatError, StudioError
 from .graph import GraphDocument
 
 NODE_KEYS = {"id", "type", "position", "settings"}
@@ -23,19 +22,9 @@ GRAPH_KEYS = {"nodes", "edges", "frames"}
 
 def graph_to_dict(doc: GraphDocument, node_ids: Iterable[str] | None = None) -> dict[str, Any]:
     """JSON-ready dict; with ``node_ids``, only those nodes and the wires between them
-    (what the clipboard holds)."""
-    keep = set(node_ids) if node_ids is not None else {n.id for n in doc.nodes}
-    nodes = [{"id": n.id, "type": n.type, "position": [n.position[0], n.position[1]],
-              "settings": dict(n.settings)} for n in doc.nodes if n.id in keep]
-    edges = [{"source": e.source, "source_port": e.source_port,
-              "target": e.target, "target_port": e.target_port}
-             for e in doc.edges if e.source in keep and e.target in keep]
-    result: dict[str, Any] = {"nodes": nodes, "edges": edges}
-    frames = [{"id": f.id, "title": f.title, "nodes": [n for n in f.nodes if n in keep]}
-              for f in doc.frames if node_ids is None or set(f.nodes) & keep]
-    if frames:
-        result["frames"] = frames
-    return result
+    (what the clipboard holds). The document's own ``snapshot``, under the name the
+    file format uses."""
+    return doc.snapshot(node_ids)
 
 
 def graph_from_dict(data: Any, where: str = "graph") -> GraphDocument:
@@ -155,14 +144,11 @@ def _load_edge(doc: GraphDocument, item: Any, where: str, problems: list[str],
 def _report_cycles(doc: GraphDocument, placed: dict[Any, str], problems: list[str]) -> None:
     """One topological pass over the loaded wires; blame the last wire of each cycle."""
     while True:
-        sorter = TopologicalSorter({n.id: [] for n in doc.nodes})
-        for edge in doc.edges:
-            sorter.add(edge.target, edge.source)
         try:
-            sorter.prepare()
+            doc.topological_order()
             return
-        except CycleError as error:
-            cycle = error.args[1]
+        except GraphCycleError as error:
+            cycle = error.cycle
             steps = set(zip(cycle, cycle[1:]))  # graphlib lists predecessor -> successor
             order = {edge: i for i, edge in enumerate(placed)}
             last = max((e for e in doc.edges if (e.source, e.target) in steps), key=order.get)

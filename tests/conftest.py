@@ -1,6 +1,7 @@
 """Shared test set-up: offscreen Qt, deterministic hypothesis, small helpers."""
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -13,12 +14,40 @@ settings.load_profile("studio")
 
 # --- canvas and main window (Qt) -------------------------------------------------------
 # PySide6 6.12 leaks a reference to None on every void C++ call under CPython 3.11;
-# canvas/pyside_fix.py explains. Applied here too for Qt tests that never import canvas.
+# canvas/pyside_fix.py explains. The GUI entry point (app.main_window.run_gui) applies it;
+# tests build windows without that entry point, so it is applied here.
 from canvas.pyside_fix import make_none_immortal  # noqa: E402
 
 make_none_immortal()
 
 import pytest  # noqa: E402
+
+
+class ListenerErrors(logging.Handler):
+    """Collects what components.events logs when a listener raises."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+        self.expected = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def listener_errors():
+    """The document logs a listener that raises and goes on (components/events.py), so a
+    broken view would otherwise pass every test: this fails the test instead. A test of
+    that logging takes this fixture and sets ``expected``."""
+    handler = ListenerErrors()
+    logger = logging.getLogger("components.events")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+    if not handler.expected:
+        messages = [handler.format(r) for r in handler.records]
+        assert not messages, "a document listener raised:\n" + "\n".join(messages)
 
 DIALOGS = ("show_error", "show_info", "ask_save_changes", "ask_restore", "open_path",
            "save_path", "ask_text")
@@ -110,4 +139,4 @@ def editor(qtbot):
     qtbot.waitExposed(view)
     view.centerOn(300, 150)
     yield canvas_editor
-    canvas_editor.detach()
+    canvas_editor.close()

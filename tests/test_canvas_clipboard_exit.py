@@ -9,6 +9,8 @@ from app.paths import ROOT
 
 SCRIPT = """
 import sys
+from canvas.pyside_fix import make_none_immortal
+make_none_immortal()  # what the GUI entry point (run_gui) does first
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from app.main_window import MainWindow

@@ -279,7 +279,7 @@ def test_middle_button_and_space_drag_pan(pair):
     assert pair.undo_stack.count() == 0 and pair.scene.selected_node_ids() == []
 
 
-def test_fit_shows_every_node_and_the_overview_appears_for_large_graphs(pair, qtbot):
+def test_fit_shows_every_node_and_the_minimap_appears_for_large_graphs(pair, qtbot):
     add(pair, "Target", 4000, 2500, "far")
     pair.view.reset_zoom()
     pair.view.centerOn(0, 0)
@@ -397,14 +397,14 @@ def test_copy_takes_only_groups_that_are_wholly_selected(pair):
     assert titles == ["Head", "Head", "Stem"]
 
 
-def test_far_out_the_overview_draws_but_nodes_still_select_and_move(pair, qtbot):
+def test_far_out_the_sketch_draws_but_nodes_still_select_and_move(pair, qtbot):
     view, scene = pair.view, pair.scene
     view.set_zoom(0.1)
-    assert scene.overview and scene.overview_item.isVisible()
+    assert scene.far_zoom and scene.sketch_item.isVisible()
     start = scene.nodes["conv"].sceneBoundingRect().center()
     drag(view, start, start + QPointF(400, 300))
     assert scene.selected_node_ids() == ["conv"]
     x, y = pair.document.node("conv").position
     assert x > 500 and y > 200
     view.set_zoom(1.0)
-    assert not scene.overview and not scene.overview_item.isVisible()
+    assert not scene.far_zoom and not scene.sketch_item.isVisible()

@@ -135,3 +135,22 @@ def test_node_ids_become_safe_attribute_names():
     model = compile_graph(doc)
     assert model.meta["node_modules"] == {"in-put": "in_put", "2conv": "n_2conv"}
     assert model(torch.rand(1, 3, 16, 16)).shape == (1, 2, 16, 16)
+
+
+def test_the_parameter_counter_is_the_compilers_count_and_caches_it(monkeypatch):
+    from components.compiler import ParameterCounter
+    from components.convolution import Convolution
+
+    doc = chain(("Input", {"height": 32, "width": 32}), ("Convolution", {"filters": 8}),
+                ("Convolution", {"filters": 8}), ("Target", {"classes": 8}),
+                ids=["input", "a", "b", "target"])
+    counter = ParameterCounter()
+    analysis = analyze(doc, count_parameters=True, counter=counter)
+    builds = []
+    real = Convolution.build
+    monkeypatch.setattr(Convolution, "build", lambda self, *a: builds.append(1) or real(self, *a))
+    assert counter.count(doc, analysis, "a") == analysis.parameters["a"] > 0
+    assert counter.count(doc, analysis, "b") == analysis.parameters["b"]
+    assert builds == []  # both convolutions were counted once, in analyze
+    lonely = chain(("Convolution", {}),)  # its input is not wired: no shape, no count
+    assert counter.count(lonely, analyze(lonely), "conv1") is None

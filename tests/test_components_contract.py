@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from components import registry
-from components.base import BuildContext
+from components.base import BuildContext, Role
 from components.errors import SettingError, ShapeError
 
 SIZES = [(3, 32, 32), (1, 64, 48), (8, 16, 80)]
@@ -17,6 +17,17 @@ ALL = registry.names()
 
 def test_catalog_has_the_design_types():
     assert set(ALL) >= {"Input", "Target", "Convolution", "Pooling", "Upsample", "Merge", "UNet"}
+
+
+def test_every_type_has_the_role_its_ports_give():
+    roles = {name: registry.create(name).role for name in ALL}
+    assert roles["Input"] is Role.SOURCE and roles["Target"] is Role.SINK
+    assert {n for n, r in roles.items() if r is Role.LAYER} == set(ALL) - {"Input", "Target"}
+    for name in ALL:
+        component = registry.create(name)
+        assert (component.role is Role.SOURCE) == (not component.input_ports()), name
+        assert (component.role is Role.SINK) == (component.input_ports() != []
+                                                 and not component.output_ports()), name
 
 
 def inputs_for(component, shape):

@@ -114,3 +114,90 @@ def test_replace_with_keeps_listeners(doc):
     other.add_node("Input", node_id="only")
     doc.replace_with(other)
     assert [n.id for n in doc.nodes] == ["only"] and events == ["changed"]
+
+
+def test_revision_grows_with_every_real_change_and_only_then(doc):
+    from components.errors import GraphError as Refused
+
+    steps = [
+        lambda: doc.connect("input", "out", "conv1", "in"),
+        lambda: doc.move_node("conv1", (10, 20)),
+        lambda: doc.set_setting("conv1", "filters", 16),
+        lambda: doc.add_frame("Encoder", ["conv1"]),
+        lambda: doc.set_frame(doc.frames[0].id, title="Down"),
+        lambda: doc.remove_frame(doc.frames[0].id),
+        lambda: doc.disconnect(doc.edges[0]),
+        lambda: doc.add_node("Pooling", node_id="pool1"),
+        lambda: doc.remove_node("pool1"),
+    ]
+    for step in steps:
+        before = doc.revision
+        step()
+        assert doc.revision > before, step
+    unchanged = doc.revision
+    doc.move_node("conv1", (10, 20))
+    doc.set_setting("conv1", "filters", 16)
+    doc.move_nodes({})
+    with pytest.raises(Refused):
+        doc.connect("input", "out", "ghost", "in")
+    with pytest.raises(SettingError):
+        doc.set_setting("conv1", "filters", -1)
+    assert doc.revision == unchanged
+
+
+def test_snapshot_is_plain_json_that_shares_nothing(doc):
+    import json
+
+    from components.serialize import graph_from_dict, graph_to_dict
+
+    doc.connect("input", "out", "conv1", "in")
+    doc.add_frame("Encoder", ["input", "conv1"])
+    snap = doc.snapshot()
+    assert json.loads(json.dumps(snap)) == snap  # only dicts, lists, str, numbers, bool, None
+    assert snap == graph_to_dict(doc)  # the project file's graph section
+    snap["nodes"][1]["settings"]["filters"] = 99
+    snap["nodes"][0]["position"][0] = 5
+    snap["frames"][0]["nodes"].append("ghost")
+    assert doc.node("conv1").settings["filters"] == 8 and doc.node("input").position == (0, 0)
+    assert doc.frames[0].nodes == ["input", "conv1"]
+    assert graph_from_dict(doc.snapshot()).snapshot() == doc.snapshot()
+
+
+def test_downstream_and_upstream_follow_the_wires(doc):
+    doc.connect("input", "out", "conv1", "in")
+    doc.connect("conv1", "out", "merge1", "in1")
+    doc.connect("input", "out", "merge1", "in2")
+    doc.connect("merge1", "out", "target", "in")
+    assert doc.downstream("conv1") == {"conv1", "merge1", "target"}
+    assert doc.downstream("target") == {"target"}
+    assert doc.upstream("merge1") == {"merge1", "conv1", "input"}
+    with pytest.raises(GraphError, match="no node with id 'ghost'"):
+        doc.downstream("ghost")
+
+
+def test_roles_find_the_ends_without_type_names(doc):
+    from components.base import Role
+
+    assert doc.source_node().id == "input" and doc.sink_node().id == "target"
+    assert [n.id for n in doc.nodes_with_role(Role.LAYER)] == ["conv1", "merge1"]
+    doc.add_node("Input", node_id="second")
+    assert [n.id for n in doc.nodes_with_role(Role.SOURCE)] == ["input", "second"]
+    assert doc.source_node().id == "input"
+    empty = GraphDocument()
+    assert empty.source_node() is None and empty.sink_node() is None
+
+
+def test_one_topological_order_and_a_named_cycle(doc):
+    from components.errors import GraphCycleError
+
+    doc.connect("input", "out", "conv1", "in")
+    doc.connect("conv1", "out", "merge1", "in1")
+    order = doc.topological_order()
+    assert order.index("input") < order.index("conv1") < order.index("merge1")
+    assert sorted(order) == sorted(n.id for n in doc.nodes)
+    doc.add_node("Convolution", node_id="conv2")
+    doc.connect("merge1", "out", "conv2", "in")
+    doc.connect_unchecked_cycles("conv2", "out", "merge1", "in2")  # what a loader may meet
+    with pytest.raises(GraphCycleError) as error:
+        doc.topological_order()
+    assert set(error.value.cycle) == {"merge1", "conv2"} and "cycle" in str(error.value)

@@ -1,9 +1,12 @@
-"""Screenshots of the main window, written to docs/screenshots/ (and checked for layout).
+"""Screenshots of the main window (checked for layout), written into the test's tmp_path.
 
-Run under QT_QPA_PLATFORM=offscreen like the rest of the suite; the images are the
-ones the README shows, so a change in the look shows up in review.
+Run under QT_QPA_PLATFORM=offscreen like the rest of the suite. ``make screenshots``
+sets UNET_STUDIO_SCREENSHOTS=1, and then they go to docs/screenshots/ (the images
+the README shows), so a test run never changes the checkout.
 """
 from __future__ import annotations
+
+import os
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -12,7 +15,13 @@ from app.paths import DEMO_PROJECT, ROOT, TEMPLATES
 from app.style import apply_style
 from canvas import theme
 
-SHOTS = ROOT / "docs" / "screenshots"
+DOCS_SHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """Where the pictures go: tmp_path, or docs/screenshots/ for ``make screenshots``."""
+    return DOCS_SHOTS if os.environ.get("UNET_STUDIO_SCREENSHOTS") else tmp_path
 
 
 @pytest.fixture
@@ -26,7 +35,7 @@ def styled(qapp):
     qapp.setStyle(style)
 
 
-def _shot(make_window, qtbot, template, select, name):
+def _shot(make_window, qtbot, template, select, shots, name):
     window = make_window()
     window.resize(1440, 900)
     window.show()
@@ -37,8 +46,8 @@ def _shot(make_window, qtbot, template, select, name):
     qtbot.waitUntil(lambda: not window.editor.live.pending)
     QApplication.processEvents()
     _check_layout(window)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / name
+    shots.mkdir(parents=True, exist_ok=True)
+    path = shots / name
     assert window.grab().save(str(path))
     return window, path
 
@@ -58,13 +67,13 @@ def _check_layout(window):
         assert edge.path().pointAtPercent(1) == edge.target.scenePos()
 
 
-def test_main_window_screenshot(styled, make_window, qtbot):
-    window, path = _shot(make_window, qtbot, DEMO_PROJECT, ["unet"], "main_window.png")
+def test_main_window_screenshot(styled, make_window, qtbot, shots):
+    window, path = _shot(make_window, qtbot, DEMO_PROJECT, ["unet"], shots, "main_window.png")
     assert path.stat().st_size > 20_000
     assert "unet" in window.details.heading.text()
 
 
-def test_unet_from_scratch_screenshot(styled, make_window, qtbot):
-    window, path = _shot(make_window, qtbot, TEMPLATES / "unet_from_scratch.json", [],
+def test_unet_from_scratch_screenshot(styled, make_window, qtbot, shots):
+    window, path = _shot(make_window, qtbot, TEMPLATES / "unet_from_scratch.json", [], shots,
                          "unet_from_scratch.png")
     assert path.stat().st_size > 20_000

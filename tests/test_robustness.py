@@ -1,6 +1,7 @@
 """Hostile project files and node ids: always the project's own error or a working
 model, never a traceback (findings of a review, kept as regression tests)."""
 import json
+import sys
 
 import pytest
 import torch
@@ -144,15 +145,42 @@ def test_a_node_can_go_back_to_its_place():
     assert [n["id"] for n in graph_to_dict(doc)["nodes"]] == [n["id"] for n in before["nodes"]]
 
 
-def test_loading_a_long_chain_listed_backwards_is_linear():
+def backwards_chain(length):
+    """A chain Input -> Convolution ... as file data, its wires listed last to first (the
+    order in which a cycle search per wire costs the most)."""
     doc = GraphDocument()
     doc.add_node("Input", node_id="n0")
-    for i in range(1, 1500):
+    for i in range(1, length):
         doc.add_node("Convolution", node_id=f"n{i}")
         doc.connect(f"n{i - 1}", "out", f"n{i}", "in")
     data = graph_to_dict(doc)
     data["edges"].reverse()
-    assert len(graph_from_dict(data).edges) == 1499
+    return data
+
+
+def python_calls(work) -> int:
+    """How many Python function calls ``work()`` makes: a measure of work that a loaded
+    machine does not change (a time would)."""
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        calls += event == "call"
+
+    sys.setprofile(count)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def test_loading_a_long_chain_listed_backwards_is_linear():
+    assert len(graph_from_dict(backwards_chain(1500)).edges) == 1499
+    small, large = backwards_chain(300), backwards_chain(1200)
+    ratio = (python_calls(lambda: graph_from_dict(large))
+             / python_calls(lambda: graph_from_dict(small)))
+    assert 3.5 < ratio < 5, ratio  # 4x the nodes: 4x the work when linear, ~16x if quadratic
 
 
 json_values = st.recursive(

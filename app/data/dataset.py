@@ -209,7 +209,7 @@ def project_loaders(project: "Project", batch_size: int | None = None,
     from .scan import check_ready
 
     dataset = check_ready(project)
-    node = next(n for n in project.graph.nodes if n.type == "Input")
+    node = project.graph.source_node()
     size = (node.settings["height"], node.settings["width"])
     batch = batch_size or project.training.batch_size
     return {split: make_loader(dataset, split, node.settings["channels"], size, batch, workers,

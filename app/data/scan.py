@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from components.base import Role
+
 from .dataset_info import DataSet, PairInfo
 from .images import describe_error, probe, read_mask, verify
 from .lossy import is_lossy
@@ -105,7 +107,7 @@ def check_ready(project: "Project", dataset: DataSet | None = None) -> DataSet:
 
 def _model_problems(project: "Project", dataset: DataSet) -> list[Problem]:
     problems = []
-    if not any(node.type == "Input" for node in project.graph.nodes):
+    if project.graph.source_node() is None:
         problems.append(Problem("the model", "has no Input component, so the data has no size "
                                 "and channels to be fitted to; add an Input"))
     for node in project.graph.nodes:
@@ -114,7 +116,8 @@ def _model_problems(project: "Project", dataset: DataSet) -> list[Problem]:
                                     f"classes but the data has {dataset.num_classes} "
                                     f"({', '.join(c.name for c in dataset.classes)}); set its "
                                     "classes or run the data wizard"))
-        if node.type == "Input" and node.settings.get("channels") not in (1, 3):
+        if (node in project.graph.nodes_with_role(Role.SOURCE)
+                and node.settings.get("channels") not in (1, 3)):
             problems.append(Problem(f"Input '{node.id}'", f"has {node.settings.get('channels')} "
                                     "channels; image data gives 1 (gray) or 3 (colour)"))
     return problems

@@ -3,8 +3,9 @@
 For one selected node: id, type, output shape, parameter count, its wires,
 the compiler's problems and notes, and every setting with its help text. With
 nothing selected, a summary of the whole graph; with several, a list of them.
-Parameter counts build the node's layer on torch's meta device (no memory,
-a few ms), cached by settings and input shapes.
+Parameter counts are the compiler's (components.compiler.ParameterCounter: the
+layer built on torch's meta device, cached by settings and input shapes). The
+panel knows only the project controller: its document, analysis and selection.
 
 Labels here wrap, but a word-wrapped QLabel still asks for the width of its
 longest word; a 60-character node id would widen the dock until the canvas
@@ -16,52 +17,25 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHeaderView, QLabel,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from app.controller import ProjectController
 from canvas import theme
-from canvas.editor import CanvasEditor
 from components import registry
 from components.base import describe_shape
-from components.compiler import Analysis
-from components.graph import GraphDocument
-
+from components.compiler import ParameterCounter
 
 MIN_LABEL_WIDTH = 60  # px; see the module docstring
 
 
-class ParameterCounter:
-    """Trainable parameters per node, cached by (type, settings, input shapes)."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple, int | None] = {}
-
-    def count(self, doc: GraphDocument, analysis: Analysis, node_id: str) -> int | None:
-        if node_id not in analysis.shapes:
-            return None
-        node = doc.node(node_id)
-        inputs = {e.target_port: analysis.shapes[e.source] for e in doc.edges_into(node_id)
-                  if e.source in analysis.shapes}
-        key = (node.type, tuple(sorted(node.settings.items())), tuple(sorted(inputs.items())),
-               analysis.context)
-        if key not in self._cache:
-            try:
-                with torch.device("meta"):
-                    module = doc.component(node_id).build(inputs, analysis.context)
-                self._cache[key] = sum(p.numel() for p in module.parameters())
-            except Exception:  # noqa: BLE001 - a count is a nicety; the problem shows elsewhere
-                self._cache[key] = None
-        return self._cache[key]
-
-
 class NodeDetailsPanel(QWidget):
-    """Follows the editor's selection and analysis."""
+    """Follows the controller's selection and analysis."""
 
-    def __init__(self, editor: CanvasEditor, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: ProjectController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.editor = editor
+        self.controller = controller
         self.counter = ParameterCounter()
         self.heading = QLabel(self)
         self.heading.setObjectName("detailsHeading")
@@ -90,21 +64,15 @@ class NodeDetailsPanel(QWidget):
         layout.addWidget(self.notes)
         layout.addWidget(self.table, 1)
         layout.addStretch(0)  # takes the spare room while the table is hidden
-        editor.selection_changed.connect(self.refresh)
-        editor.live.updated.connect(self.refresh)
-        doc = editor.document
-        self._listening = [(doc.setting_changed, self._on_setting_changed),
-                           (doc.node_moved, self._on_node_moved),
-                           (doc.frame_added, self._on_frames_changed),
-                           (doc.frame_removed, self._on_frames_changed)]
-        for event, listener in self._listening:
-            event.subscribe(listener)
+        controller.selection_changed.connect(self.refresh)
+        controller.analysis_changed.connect(self.refresh)
+        doc = controller.document
+        controller.follow(doc.setting_changed, self._on_setting_changed)
+        controller.follow(doc.node_moved, self._on_node_moved)
+        controller.follow(doc.frame_added, self._on_frames_changed)
+        controller.follow(doc.frame_removed, self._on_frames_changed)
         self.shown: str | None = None  # the node on display; None for the summary
         self.refresh()
-
-    def detach(self) -> None:
-        for event, listener in self._listening:
-            event.unsubscribe(listener)
 
     def _on_setting_changed(self, *args: Any) -> None:
         self.refresh()
@@ -120,8 +88,8 @@ class NodeDetailsPanel(QWidget):
             self.refresh()
 
     def refresh(self, *args: Any) -> None:
-        selected = self.editor.scene.selected_node_ids()
-        if len(selected) == 1 and self.editor.document.has_node(selected[0]):
+        selected = self.controller.selection
+        if len(selected) == 1 and self.controller.document.has_node(selected[0]):
             self.shown = selected[0]
             self._show_node(selected[0])
         else:
@@ -130,7 +98,7 @@ class NodeDetailsPanel(QWidget):
 
     # --- one node ------------------------------------------------------------------------
     def _show_node(self, node_id: str) -> None:
-        doc, analysis = self.editor.document, self.editor.live.analysis
+        doc, analysis = self.controller.document, self.controller.analysis
         node = doc.node(node_id)
         cls = registry.get(node.type)
         self.heading.setToolTip(node_id)
@@ -139,7 +107,7 @@ class NodeDetailsPanel(QWidget):
                              f"{escape(cls.type_name)} · {escape(cls.category)}</span>"
                              f"<br>{escape(cls.description)}")
         shape = analysis.shapes.get(node_id)
-        params = self.counter.count(doc, analysis, node_id)
+        params = self._count(node_id)
         inputs = [f"{e.target_port} ← {e.source}.{e.source_port}" for e in doc.edges_into(node_id)]
         outputs = [f"{e.source_port} → {e.target}.{e.target_port}" for e in doc.edges_from(node_id)]
         self._set_form([("Id", node_id), ("Type", cls.type_name),
@@ -168,10 +136,10 @@ class NodeDetailsPanel(QWidget):
 
     # --- none or several -----------------------------------------------------------------
     def _show_summary(self, selected: list[str]) -> None:
-        doc, analysis = self.editor.document, self.editor.live.analysis
+        doc, analysis = self.controller.document, self.controller.analysis
         ids = selected or analysis.model_nodes
         self.heading.setToolTip("")
-        counts = [self.counter.count(doc, analysis, n) for n in ids if doc.has_node(n)]
+        counts = [self._count(n) for n in ids if doc.has_node(n)]
         total = sum(c for c in counts if c)
         if selected:
             self.heading.setText(f"<span style='font-size:13pt; font-weight:600'>"
@@ -191,6 +159,15 @@ class NodeDetailsPanel(QWidget):
         self.table.setVisible(False)
 
     # --- shared ----------------------------------------------------------------------------
+    def _count(self, node_id: str) -> int | None:
+        """The node's parameter count, or None: a count is a nicety, so a layer that
+        cannot be built shows "unknown" here (its problem shows elsewhere)."""
+        try:
+            return self.counter.count(self.controller.document, self.controller.analysis,
+                                      node_id)
+        except Exception:  # noqa: BLE001 - see the docstring
+            return None
+
     def _set_form(self, rows: list[tuple[str, str]]) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)

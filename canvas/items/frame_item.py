@@ -7,16 +7,12 @@ box goes through to the canvas, so rubber-band selection works inside a frame.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem, QWidget
 
 from .. import theme
-
-if TYPE_CHECKING:
-    from .node_item import NodeItem
+from .node_item import NodeItem
 
 
 class FrameItem(QGraphicsItem):
@@ -26,7 +22,7 @@ class FrameItem(QGraphicsItem):
         super().__init__()
         self.frame_id = frame_id
         self.title = title
-        self.members: list["NodeItem"] = []
+        self.members: list[NodeItem] = []
         self._rect = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(-10)
@@ -39,7 +35,7 @@ class FrameItem(QGraphicsItem):
                         "double-click it to rename")
         self.update()
 
-    def set_members(self, members: list["NodeItem"]) -> None:
+    def set_members(self, members: list[NodeItem]) -> None:
         for item in self.members:
             if self in item.frames:
                 item.frames.remove(self)

@@ -4,13 +4,13 @@ The item mirrors one document node; it never holds state of its own beyond
 what it needs to draw (the scene refreshes it from the document and the
 compiler's analysis). Everything is painted as vectors and the icon is rendered
 at the device size it is shown at, so the node is sharp at any zoom; below
-``theme.DETAIL_LOD`` it is drawn as a plain box, which keeps a 500-node overview
-fast.
+``theme.DETAIL_LOD`` it is drawn as a plain box, which keeps a zoomed-out 500-node
+graph fast.
 """
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
@@ -21,9 +21,24 @@ from components.base import describe_shape
 from .. import icons, theme
 from .port_item import PortItem
 
-if TYPE_CHECKING:
-    from .edge_item import EdgeItem
-    from .frame_item import FrameItem
+
+
+class AttachedWire(Protocol):
+    """A wire item ending at one of this node's ports (edge_item.py)."""
+
+    source: PortItem
+    target: PortItem
+
+    def update_path(self) -> None: ...
+
+
+class AttachedFrame(Protocol):
+    """A frame item this node is a member of (frame_item.py)."""
+
+    members: list
+
+    def set_members(self, members: list) -> None: ...
+    def update_geometry(self) -> None: ...
 
 
 class NodeItem(QGraphicsItem):
@@ -39,8 +54,8 @@ class NodeItem(QGraphicsItem):
         self.color = theme.category_color(component_cls.category)
         self.tint = theme.header_tint(component_cls.category)
         self.ports: dict[str, PortItem] = {}
-        self.edges: list["EdgeItem"] = []
-        self.frames: list["FrameItem"] = []
+        self.edges: list[AttachedWire] = []
+        self.frames: list[AttachedFrame] = []
         self.shape_text = "…"
         self.problems: list[str] = []
         self.warnings: list[str] = []

@@ -9,7 +9,7 @@ one Python paint call per port on every repaint of a large graph.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
@@ -17,8 +17,14 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from .. import theme
 
-if TYPE_CHECKING:
-    from .node_item import NodeItem
+
+
+class PortOwner(Protocol):
+    """What a port needs from the node item it sits on (node_item.py), which paints it."""
+
+    node_id: str
+
+    def update(self, *args: object) -> None: ...
 
 
 class PortState(Enum):
@@ -33,7 +39,7 @@ class PortState(Enum):
 class PortItem(QGraphicsItem):
     """One named input or output port of a node item."""
 
-    def __init__(self, node_item: "NodeItem", name: str, direction: str, color: QColor) -> None:
+    def __init__(self, node_item: PortOwner, name: str, direction: str, color: QColor) -> None:
         super().__init__(node_item)
         self.node_item = node_item
         self.name = name

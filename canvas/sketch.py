@@ -1,26 +1,35 @@
-"""The whole graph in a few draw calls, for far-out zoom and the minimap.
+"""The sketch: the whole graph in a few draw calls, for far-out zoom and the minimap.
 
 Zoomed far out, a node is a few pixels and a wire a hairline; painting 500 node
 items and 600 wire items one Python call at a time costs more than a frame.
-OverviewGeometry collects, once per change, every node box (grouped by colour),
+GraphSketch collects, once per change, every node box (grouped by colour),
 every wire (one path) and the selected and broken nodes, and paints them with a
-handful of calls. The scene shows it through OverviewItem when the view is
-zoomed out below ``theme.LABEL_LOD`` (the node and wire items then skip painting
-but stay where they are, so clicking, dragging and rubber-band selection still
-work), and the minimap draws it directly.
+handful of calls. Two things draw it: the scene's *far-zoom* mode, through
+SketchItem, when the view is zoomed out below ``theme.LABEL_LOD`` (the node and
+wire items then skip painting but stay where they are, so clicking, dragging
+and rubber-band selection still work), and the *minimap* in the canvas corner
+(minimap.py; the View menu calls it "Overview").
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Mapping, Protocol
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from . import theme
+from components.graph import Edge
 
-if TYPE_CHECKING:
-    from .scene import GraphScene
+from . import theme
+from .items import EdgeItem, FrameItem, NodeItem
+
+
+class SketchSource(Protocol):
+    """The items a sketch is drawn from (the scene's)."""
+
+    nodes: Mapping[str, NodeItem]
+    edges: Mapping[Edge, EdgeItem]
+    frames: Mapping[str, FrameItem]
 
 
 def _cosmetic(color: QColor, width: float) -> QPen:
@@ -36,10 +45,10 @@ NODE_PEN = _cosmetic(theme.NODE_BORDER, 1.0)
 FRAME_PEN = _cosmetic(theme.FRAME_BORDER, 1.0)
 
 
-class OverviewGeometry:
+class GraphSketch:
     """Cached boxes and paths of one scene's nodes, wires and frames."""
 
-    def __init__(self, scene: "GraphScene") -> None:
+    def __init__(self, scene: SketchSource) -> None:
         self.scene = scene
         self.dirty = True
         self.bounds = QRectF()
@@ -101,16 +110,16 @@ class OverviewGeometry:
                 painter.drawRects(rects)
 
 
-class OverviewItem(QGraphicsItem):
-    """Paints the scene's OverviewGeometry when the view is zoomed far out.
+class SketchItem(QGraphicsItem):
+    """Paints the scene's GraphSketch in far-zoom mode (the view zoomed far out).
 
     Its bounding rect is the whole scene rect, so a change never has to move it in
     the scene's index; the geometry is gathered lazily, at the next paint.
     """
 
-    def __init__(self, geometry: OverviewGeometry) -> None:
+    def __init__(self, sketch: GraphSketch) -> None:
         super().__init__()
-        self.geometry = geometry
+        self.sketch = sketch
         self.setZValue(0.5)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.hide()
@@ -128,4 +137,4 @@ class OverviewItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        self.geometry.paint(painter)
+        self.sketch.paint(painter)

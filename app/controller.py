@@ -1,0 +1,102 @@
+"""The controller of one open project: the project, its undo stack, its live analysis.
+
+A window makes one controller per project it shows. Panels and views talk to the
+controller, never to each other or to the canvas editor's insides: they read the
+project, the document and the latest analysis here, hear about changes through
+the signals here, subscribe to the document through ``follow`` (so closing the
+controller ends every subscription at once), and make every edit an undo command
+through ``push``. The window wires the canvas editor's selection in with
+``set_selection``; nothing here knows the canvas widgets.
+
+How later work extends it (keep this shape):
+- one attribute per service, made in ``__init__`` with the controller as Qt parent
+  and stopped in ``close``: the property panel's edits (a ``set_setting`` that
+  pushes SetSettingCommand), the preview service and the run monitor;
+- work off the GUI thread takes ``document.snapshot()`` and ``document.revision``
+  when it starts and its result is dropped when the revision has moved on;
+- a service announces results with a Qt signal on itself; panels connect to it.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from app.project import Project
+from canvas.analysis import LiveAnalysis
+from components.compiler import Analysis
+from components.events import Event, Listener, Subscription, Subscriptions
+from components.graph import GraphDocument
+
+
+class ProjectController(QObject):
+    """Owns one project while it is open; see the module docstring for the contract."""
+
+    analysis_changed = Signal(object)  # Analysis: the debounced re-analysis after an edit
+    selection_changed = Signal(list)   # selected node ids, in document order
+    project_replaced = Signal()        # adopt(): new content in the same objects
+
+    def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.project = project if project is not None else Project()
+        self.undo_stack = QUndoStack(self)
+        self.live = LiveAnalysis(self.project.graph, self)
+        self.live.updated.connect(self.analysis_changed)
+        self._selection: list[str] = []
+        self._subscriptions = Subscriptions()
+
+    # --- reading -------------------------------------------------------------------------
+    @property
+    def document(self) -> GraphDocument:
+        """The project's graph; the same object for the controller's whole life."""
+        return self.project.graph
+
+    @property
+    def analysis(self) -> Analysis:
+        """The latest analysis (shapes, problems, the model's nodes)."""
+        return self.live.analysis
+
+    @property
+    def selection(self) -> list[str]:
+        return list(self._selection)
+
+    def is_dirty(self) -> bool:
+        """Unsaved changes: the undo stack is away from its clean state."""
+        return not self.undo_stack.isClean()
+
+    # --- changing ------------------------------------------------------------------------
+    def push(self, command: QUndoCommand) -> None:
+        """Do an edit as one undoable step."""
+        self.undo_stack.push(command)
+
+    def set_selection(self, node_ids: Iterable[str]) -> None:
+        """The canvas selection changed (the window connects the editor here)."""
+        selection = [n for n in node_ids if self.document.has_node(n)]
+        if selection != self._selection:
+            self._selection = selection
+            self.selection_changed.emit(self.selection)
+
+    def follow(self, event: Event, listener: Listener) -> Subscription:
+        """Subscribe to a document event until the controller closes."""
+        return self._subscriptions.subscribe(event, listener)
+
+    def refresh_analysis(self) -> Analysis:
+        """Analyze now instead of after the debounce (open, tests)."""
+        return self.live.run_now()
+
+    def adopt(self, project: Project) -> None:
+        """Show ``project``'s content in the same Project and document objects (so every
+        listener stays attached), with a clean history and a fresh analysis."""
+        self.project.name, self.project.path = project.name, project.path
+        self.project.data, self.project.training = project.data, project.training
+        self.project.graph.replace_with(project.graph)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.refresh_analysis()
+        self.project_replaced.emit()
+
+    def close(self) -> None:
+        """The window is closing: stop the analysis and end every subscription."""
+        self.live.close()
+        self._subscriptions.close()
