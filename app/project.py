@@ -18,7 +18,7 @@ from app.data.spec import data_problems, default_data
 from app.engine.config import TrainingConfig, training_from_dict
 from components.errors import GraphFormatError, ProjectFileError
 from components.graph import GraphDocument
-from components.serialize import graph_from_dict, graph_to_dict
+from components.serialize import graph_from_dict, graph_to_dict, json_message
 
 FORMAT_VERSION = 1
 TOP_KEYS = ("format", "name", "graph", "data", "training")
@@ -68,7 +68,7 @@ def project_from_dict(data: Any, source: str = "<project>") -> Project:
         problems.append("name: expected a string")
     graph = GraphDocument()
     try:
-        graph = graph_from_dict(data.get("graph"), "graph")
+        graph = graph_from_dict(data.get("graph"), "graph", keep_invalid=True)  # to fix it
     except GraphFormatError as error:
         problems.extend(error.problems)
     project_data = data.get("data", default_data())
@@ -106,7 +106,7 @@ def load_project(path: str | os.PathLike) -> Project:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ProjectFileError(str(path), [f"line {error.lineno}, column {error.colno}: "
-                                           f"invalid JSON ({error.msg})"]) from None
+                                           f"invalid JSON ({json_message(error)})"]) from None
     except RecursionError:
         raise ProjectFileError(str(path), ["invalid JSON (nested too deeply)"]) from None
     project = project_from_dict(data, str(path))

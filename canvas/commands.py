@@ -80,8 +80,7 @@ class RemoveNodesCommand(QUndoCommand):
 
     def redo(self) -> None:
         doc, gone = self.document, set(self.node_ids)
-        self._nodes = [(i, Node(n.id, n.type, n.position, dict(n.settings)))
-                       for i, n in enumerate(doc.nodes) if n.id in gone]
+        self._nodes = [(i, n.copy()) for i, n in enumerate(doc.nodes) if n.id in gone]
         self._edges = [e for e in doc.edges if e.source in gone or e.target in gone]
         touched = [f for f in doc.frames if gone & set(f.nodes)]
         self._frames = [(f.id, list(f.nodes)) for f in touched]
@@ -94,7 +93,8 @@ class RemoveNodesCommand(QUndoCommand):
     def undo(self) -> None:
         doc = self.document
         for index, node in self._nodes:  # ascending: each goes back to its old place
-            doc.add_node(node.type, node.position, node.settings, node.id, index=index)
+            doc.add_node(node.type, node.position, node.settings, node.id, index=index,
+                         invalid=node.invalid)
         for edge in self._edges:
             doc.connect(edge.source, edge.source_port, edge.target, edge.target_port)
         for frame_id, title in self._emptied:
@@ -168,7 +168,8 @@ class SetSettingCommand(QUndoCommand):
         self.node_id = node_id
         self.name = name
         self.new = document.check_setting(node_id, name, value)
-        self.old = document.node(node_id).settings[name]
+        node = document.node(node_id)
+        self.old = node.invalid.get(name, node.settings[name])  # a file's bad value too
 
     def id(self) -> int:  # noqa: A003 - Qt's name
         return SET_SETTING_ID
@@ -186,7 +187,7 @@ class SetSettingCommand(QUndoCommand):
         self.document.set_setting(self.node_id, self.name, self.new)
 
     def undo(self) -> None:
-        self.document.set_setting(self.node_id, self.name, self.old)
+        self.document.restore_setting(self.node_id, self.name, self.old)
 
 
 class PasteCommand(QUndoCommand):
@@ -201,7 +202,7 @@ class PasteCommand(QUndoCommand):
                  offset: Position = (0.0, 0.0), text: str = "Paste") -> None:
         super().__init__(text)
         self.document = document
-        self.fragment = graph_from_dict(dict(fragment), "clipboard")
+        self.fragment = graph_from_dict(dict(fragment), "clipboard", keep_invalid=True)
         taken = {n.id for n in document.nodes}
         self.id_map = {}
         for node in self.fragment.nodes:
@@ -224,7 +225,8 @@ class PasteCommand(QUndoCommand):
         doc, dx, dy, ids = self.document, *self.offset, self.id_map
         for node in self.fragment.nodes:
             x, y = node.position
-            doc.add_node(node.type, (x + dx, y + dy), node.settings, ids[node.id])
+            doc.add_node(node.type, (x + dx, y + dy), node.settings, ids[node.id],
+                         invalid=node.invalid)
         for e in self.fragment.edges:
             doc.connect(ids[e.source], e.source_port, ids[e.target], e.target_port)
         for frame in self.fragment.frames:

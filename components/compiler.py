@@ -53,6 +53,7 @@ def analyze(doc: GraphDocument, count_parameters: bool = False,
     """Shapes and problems for every node; parameter counts on request (cheap: meta device;
     pass a ``counter`` to keep its cache from one analysis to the next)."""
     result = Analysis()
+    _find_invalid_settings(doc, result)
     _find_ends(doc, result)
     result.order = _topological_order(doc, result)
     _infer_shapes(doc, result)
@@ -62,6 +63,18 @@ def analyze(doc: GraphDocument, count_parameters: bool = False,
         result.parameters = {n: counter.count(doc, result, n)
                              for n in result.order if n in result.shapes}
     return result
+
+
+def _find_invalid_settings(doc: GraphDocument, result: Analysis) -> None:
+    """A value the file gave that its schema refuses (kept as it was, see Node.invalid)."""
+    for node in doc.nodes:
+        schema = doc.component(node.id).SCHEMA
+        for name, value in node.invalid.items():
+            try:
+                schema.get(name).validate(value)
+            except SettingError as error:
+                result.problems.append(Problem(f"{error} (the file's value is kept until "
+                                               "it is changed)", node.id))
 
 
 def _find_ends(doc: GraphDocument, result: Analysis) -> None:
@@ -111,7 +124,7 @@ def _infer_shapes(doc: GraphDocument, result: Analysis) -> None:
                 inputs[port] = result.shapes[edge.source]
             else:
                 waiting = True  # upstream has its own problem; don't pile on
-        if waiting:
+        if waiting or doc.node(node_id).invalid:  # no shape from a setting it does not have
             continue
         try:
             result.shapes[node_id] = component.output_shape(inputs, result.context)

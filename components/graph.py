@@ -14,13 +14,15 @@ graph_queries.py; this module adds the edits.
 """
 from __future__ import annotations
 
+import copy
 import math
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from . import registry
 from .base import Component
-from .errors import ConnectionRefused, GraphError, RefusalReason
+from .errors import ConnectionRefused, GraphError, RefusalReason, SettingError
 from .events import Event
+from .schema import Setting
 from .graph_queries import Edge, Frame, GraphQueries, Node, Position
 
 __all__ = ["Edge", "Frame", "GraphDocument", "Node", "Position"]
@@ -46,16 +48,21 @@ class GraphDocument(GraphQueries):
     # --- nodes -------------------------------------------------------------------
     def add_node(self, type_name: str, position: Position = (0.0, 0.0),
                  settings: dict[str, Any] | None = None, node_id: str | None = None,
-                 index: int | None = None) -> Node:
+                 index: int | None = None, invalid: Mapping[str, Any] | None = None) -> Node:
         """Add a node; unknown types, bad settings and duplicate ids are refused.
 
         ``index`` puts it at that place in document order (an undone delete goes
-        back where it was, so the JSON and the generated code do not reorder)."""
-        component = registry.create(type_name, settings)
+        back where it was, so the JSON and the generated code do not reorder).
+        ``invalid`` are values a file gave that the schema refuses, kept as they were
+        (see Node); their settings start at the defaults."""
+        invalid = invalid or {}
+        component = registry.create(type_name, {k: v for k, v in (settings or {}).items()
+                                                if k not in invalid})
         node_id = node_id or self.new_node_id(type_name)
         if node_id in self._nodes:
             raise GraphError(f"a node with id '{node_id}' already exists", node_id)
-        node = Node(node_id, type_name, _position(position), dict(component.settings))
+        node = Node(node_id, type_name, _position(position), dict(component.settings),
+                    _still_invalid(component, invalid, node_id))
         self._bump()
         self._nodes[node_id] = node
         if index is not None and index < len(self._nodes) - 1:
@@ -113,15 +120,35 @@ class GraphDocument(GraphQueries):
         return new_value
 
     def set_setting(self, node_id: str, name: str, value: Any) -> None:
-        """Change one setting; refused if it would drop a wired port."""
+        """Change one setting; refused if it would drop a wired port. A valid value
+        replaces an invalid one kept from the file (see Node)."""
         node = self.node(node_id)
         new_value = self.check_setting(node_id, name, value)
-        old_value = node.settings[name]
-        if new_value == old_value and type(new_value) is type(old_value):
+        old_value = node.invalid.get(name, node.settings[name])
+        if name not in node.invalid and _same(new_value, old_value):
             return
         self._bump()
         node.settings[name] = new_value
+        node.invalid.pop(name, None)
         self.setting_changed.emit(node, name, old_value, new_value)
+        self.changed.emit()
+
+    def restore_setting(self, node_id: str, name: str, value: Any) -> None:
+        """Put back a value as ``Node.raw_settings`` gave it: an invalid one is kept as
+        invalid again, with the default in its place (how undo returns to a file's value)."""
+        node = self.node(node_id)
+        setting = self.component(node_id).SCHEMA.get(name)
+        if _accepts(setting, value):
+            self.set_setting(node_id, name, value)
+            return
+        default = self.check_setting(node_id, name, setting.default)
+        old_value = node.invalid.get(name, node.settings[name])
+        if name in node.invalid and node.invalid[name] == value:
+            return
+        self._bump()
+        node.settings[name] = default
+        node.invalid[name] = value
+        self.setting_changed.emit(node, name, old_value, value)
         self.changed.emit()
 
     def _check_ports_still_wired(self, node_id: str, candidate: Component) -> None:
@@ -275,7 +302,7 @@ class GraphDocument(GraphQueries):
     def replace_with(self, other: "GraphDocument") -> None:
         """Take over another document's content (File > Open keeps listeners)."""
         self._bump()
-        self._nodes = {n.id: Node(n.id, n.type, n.position, dict(n.settings)) for n in other.nodes}
+        self._nodes = {n.id: n.copy() for n in other.nodes}
         self._edges, self._edge_at_input, self._edges_from = {}, {}, {}
         for edge in other.edges:
             self._add_edge(edge)
@@ -283,6 +310,30 @@ class GraphDocument(GraphQueries):
         self._components.clear()
         self.reset.emit()
         self.changed.emit()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of one type (1 and 1.0 and True are different settings)."""
+    return a == b and type(a) is type(b)
+
+
+def _still_invalid(component: Component, invalid: Mapping[str, Any], node_id: str
+                   ) -> dict[str, Any]:
+    """The values of ``invalid`` the schema refuses; a name it does not know is an error
+    (an unknown key never opens), and a value it accepts has no business here."""
+    for name, value in invalid.items():
+        if _accepts(component.SCHEMA.get(name), value):  # get: SettingError if unknown
+            raise GraphError(f"setting '{name}' of '{node_id}': {value!r} is valid; "
+                             "pass it with the settings", node_id)
+    return copy.deepcopy(dict(invalid))  # JSON data: share none of it with the file's
+
+
+def _accepts(setting: Setting, value: Any) -> bool:
+    try:
+        setting.validate(value)
+    except SettingError:
+        return False
+    return True
 
 
 def _position(position: Iterable[float]) -> Position:

@@ -23,12 +23,29 @@ Position = tuple[float, float]
 
 @dataclass
 class Node:
-    """A placed component: its type name, settings (complete, validated) and position."""
+    """A placed component: its type name, settings (complete, validated) and position.
+
+    ``invalid`` holds the values a project file gave that their schema refuses (a U-Net
+    depth of 12), exactly as the file had them: the file still opens, ``settings`` has
+    the default for each of them (so the component builds and the graph can be drawn),
+    the analysis names each one as a problem of this node, the snapshot (and so the
+    saved file) writes them back unchanged, and setting a valid value drops the entry.
+    Nothing is lost and nothing invalid reaches a model: a graph with problems does
+    not compile."""
 
     id: str
     type: str
     position: Position = (0.0, 0.0)
     settings: dict[str, Any] = field(default_factory=dict)
+    invalid: dict[str, Any] = field(default_factory=dict)
+
+    def raw_settings(self) -> dict[str, Any]:
+        """The settings as a file holds them: the valid ones, with the invalid ones as
+        they were given."""
+        return {name: self.invalid.get(name, value) for name, value in self.settings.items()}
+
+    def copy(self) -> "Node":
+        return Node(self.id, self.type, self.position, dict(self.settings), dict(self.invalid))
 
 
 @dataclass(frozen=True)
@@ -192,7 +209,7 @@ class GraphQueries:
         frames holding any of them (what the clipboard gets)."""
         keep = set(node_ids) if node_ids is not None else set(self._nodes)
         nodes = [{"id": n.id, "type": n.type, "position": [n.position[0], n.position[1]],
-                  "settings": {k: _plain(v) for k, v in n.settings.items()}}
+                  "settings": {k: _plain(v) for k, v in n.raw_settings().items()}}
                  for n in self._nodes.values() if n.id in keep]
         edges = [{"source": e.source, "source_port": e.source_port,
                   "target": e.target, "target_port": e.target_port}
@@ -233,5 +250,8 @@ class GraphQueries:
 
 
 def _plain(value: Any) -> Any:
-    """A setting value as JSON data: tuples (``floats`` settings) become lists."""
+    """A setting value as JSON data, shared with nothing: tuples (``floats`` settings)
+    become lists; an invalid value kept from a file may be any JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value

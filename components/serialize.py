@@ -3,10 +3,14 @@
 Loading reports every problem with its place in the file (``graph.nodes[2]``,
 node ids, setting names) instead of stopping at the first or silently dropping
 anything: unknown keys, unknown types, unknown settings, duplicate ids, dangling
-edges and ports wired twice are all errors.
+edges and ports wired twice are all errors. With ``keep_invalid`` (a project file, a
+paste) a known setting with a value its schema refuses (a U-Net depth of 12) is not:
+the graph opens so the person can fix it, the node keeps the value as it was
+(``Node.invalid``) and the analysis names it on the node.
 """
 from __future__ import annotations
 
+import json
 import math
 from typing import Any, Iterable
 
@@ -20,6 +24,13 @@ FRAME_KEYS = {"id", "title", "nodes"}
 GRAPH_KEYS = {"nodes", "edges", "frames"}
 
 
+def json_message(error: json.JSONDecodeError) -> str:
+    """json's message as a whole phrase: some end in 'at', before the position json
+    prints itself ("Unterminated string starting at"), which messages here give as
+    line and column instead."""
+    return error.msg[:-3] + " here" if error.msg.endswith(" at") else error.msg
+
+
 def graph_to_dict(doc: GraphDocument, node_ids: Iterable[str] | None = None) -> dict[str, Any]:
     """JSON-ready dict; with ``node_ids``, only those nodes and the wires between them
     (what the clipboard holds). The document's own ``snapshot``, under the name the
@@ -27,8 +38,13 @@ def graph_to_dict(doc: GraphDocument, node_ids: Iterable[str] | None = None) -> 
     return doc.snapshot(node_ids)
 
 
-def graph_from_dict(data: Any, where: str = "graph") -> GraphDocument:
-    """A new document from its JSON form, or GraphFormatError listing every problem."""
+def graph_from_dict(data: Any, where: str = "graph", keep_invalid: bool = False
+                    ) -> GraphDocument:
+    """A new document from its JSON form, or GraphFormatError listing every problem.
+
+    ``keep_invalid`` opens a known setting whose value its schema refuses (a project
+    file a person wrote, or a copy of such a node) instead of refusing the graph: the
+    node keeps the value as it was (``Node.invalid``) and the analysis names it."""
     problems: list[str] = []
     doc = GraphDocument()
     if not isinstance(data, dict):
@@ -36,7 +52,7 @@ def graph_from_dict(data: Any, where: str = "graph") -> GraphDocument:
     _unknown_keys(data, GRAPH_KEYS, where, problems)
     seen_ids: set[str] = set()
     for i, item in enumerate(_list(data, "nodes", where, problems)):
-        _load_node(doc, item, f"{where}.nodes[{i}]", problems, seen_ids)
+        _load_node(doc, item, f"{where}.nodes[{i}]", problems, seen_ids, keep_invalid)
     placed: dict[Any, str] = {}
     for i, item in enumerate(_list(data, "edges", where, problems)):
         _load_edge(doc, item, f"{where}.edges[{i}]", problems, seen_ids, placed)
@@ -67,7 +83,7 @@ def _unknown_keys(item: dict, allowed: set[str], where: str, problems: list[str]
 
 
 def _load_node(doc: GraphDocument, item: Any, where: str, problems: list[str],
-               seen_ids: set[str]) -> None:
+               seen_ids: set[str], keep_invalid: bool) -> None:
     if not isinstance(item, dict):
         problems.append(f"{where}: expected an object")
         return
@@ -98,10 +114,15 @@ def _load_node(doc: GraphDocument, item: Any, where: str, problems: list[str],
     except StudioError as error:
         problems.append(f"{label}: {error}")
         return
+    invalid = {}
     for error in cls.SCHEMA.problems(settings):
-        problems.append(f"{label}: {cls.type_name} {error}")
+        if keep_invalid and error.setting in cls.SCHEMA:  # the analysis names it
+            invalid[error.setting] = settings[error.setting]
+        else:  # an unknown key never opens
+            problems.append(f"{label}: {cls.type_name} {error}")
     if len(problems) == before:
-        doc.add_node(cls.type_name, tuple(position), settings, node_id)
+        valid = {k: v for k, v in settings.items() if k not in invalid}
+        doc.add_node(cls.type_name, tuple(position), valid, node_id, invalid=invalid)
 
 
 def _is_position(value: Any) -> bool:
