@@ -34,7 +34,7 @@ class ProjectController(QObject):
     """Owns one project while it is open; see the module docstring for the contract."""
 
     analysis_changed = Signal(object)  # Analysis: the debounced re-analysis after an edit
-    selection_changed = Signal(list)   # selected node ids, in document order
+    selection_changed = Signal(list)   # selected node ids, in document order (and frames)
     project_replaced = Signal()        # adopt(): new content in the same objects
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
@@ -44,6 +44,7 @@ class ProjectController(QObject):
         self.live = LiveAnalysis(self.project.graph, self)
         self.live.updated.connect(self.analysis_changed)
         self._selection: list[str] = []
+        self._frame_selection: list[str] = []
         self._subscriptions = Subscriptions()
 
     # --- reading -------------------------------------------------------------------------
@@ -61,6 +62,12 @@ class ProjectController(QObject):
     def selection(self) -> list[str]:
         return list(self._selection)
 
+    @property
+    def frame_selection(self) -> list[str]:
+        """The selected groups (frames) still in the document: a group's title was clicked."""
+        known = {f.id for f in self.document.frames}
+        return [f for f in self._frame_selection if f in known]
+
     def is_dirty(self) -> bool:
         """Unsaved changes: the undo stack is away from its clean state."""
         return not self.undo_stack.isClean()
@@ -70,11 +77,14 @@ class ProjectController(QObject):
         """Do an edit as one undoable step."""
         self.undo_stack.push(command)
 
-    def set_selection(self, node_ids: Iterable[str]) -> None:
-        """The canvas selection changed (the window connects the editor here)."""
+    def set_selection(self, node_ids: Iterable[str], frame_ids: Iterable[str] = ()) -> None:
+        """The canvas selection changed (the window connects the editor here); the
+        frames are the selected groups. ``selection_changed`` carries the node ids."""
         selection = [n for n in node_ids if self.document.has_node(n)]
-        if selection != self._selection:
-            self._selection = selection
+        known = {f.id for f in self.document.frames}
+        frames = [f for f in frame_ids if f in known]
+        if (selection, frames) != (self._selection, self._frame_selection):
+            self._selection, self._frame_selection = selection, frames
             self.selection_changed.emit(self.selection)
 
     def follow(self, event: Event, listener: Listener) -> Subscription:

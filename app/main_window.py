@@ -17,10 +17,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QTabWidget,
-                               QToolButton, QUndoView, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainWindow,
+                               QScrollArea, QTabWidget, QToolButton, QUndoView, QWidget)
 
 from app import dialogs, menus
+from app.about import APP_NAME, about_text
 from app.controller import ProjectController
 from app.panels.node_details import NodeDetailsPanel
 from app.panels.problems import ProblemsPanel
@@ -34,7 +35,7 @@ from canvas.editor import CanvasEditor
 from canvas.palette import Palette
 from components.errors import ProjectFileError, StudioError
 
-APP_NAME = "U-Net Studio"
+
 _open_windows: list["MainWindow"] = []  # windows opened with File > New Window
 
 
@@ -80,11 +81,14 @@ class MainWindow(QMainWindow):
         return self.controller.undo_stack
 
     # --- assembly ------------------------------------------------------------------------------
-    def _dock(self, title: str, name: str, widget: QWidget,
-              area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea,
+              scroll: bool = False) -> QDockWidget:
+        """A dock around ``widget``; ``scroll`` puts it in a scroll area, for a panel whose
+        content can outgrow the screen (a QMainWindow grows to its docks' minimum sizes,
+        so a panel listing 33 selected nodes pushed the status bar off the screen)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        dock.setWidget(_scrolled(widget) if scroll else widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(area, dock)
@@ -95,7 +99,8 @@ class MainWindow(QMainWindow):
         self.palette = Palette()
         self.palette_dock = self._dock("Components", "paletteDock", self.palette, left)
         self.details = NodeDetailsPanel(self.controller)
-        self.details_dock = self._dock("Properties", "propertiesDock", self.details, right)
+        self.details_dock = self._dock("Properties", "propertiesDock", self.details, right,
+                                       scroll=True)
         self.history = QUndoView(self.undo_stack)
         self.history.setEmptyLabel("<opened>")
         self.history_dock = self._dock("History", "historyDock", self.history, right)
@@ -108,7 +113,7 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.addTab(explanation_tab(STATISTICS_TEXT), "Statistics")
         self.bottom_tabs.addTab(explanation_tab(TEST_TEXT), "Test")
         self.bottom_dock = self._dock("Results", "bottomDock", self.bottom_tabs,
-                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+                                      Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True)
         self.resizeDocks([self.palette_dock, self.details_dock], [230, 320],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.bottom_dock], [160], Qt.Orientation.Vertical)
@@ -129,7 +134,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.undo_stack.indexChanged.connect(self._update_counts)
         editor.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        editor.selection_changed.connect(self.controller.set_selection)
+        editor.selection_changed.connect(
+            lambda ids: self.controller.set_selection(ids, editor.selected_frame_ids()))
         self.controller.analysis_changed.connect(self.problems.show_analysis)
         editor.rename_frame_requested.connect(self.rename_frame)
         editor.node_activated.connect(lambda _: (self.details_dock.show(),
@@ -233,7 +239,14 @@ class MainWindow(QMainWindow):
             return False
         self.adopt(project)
         self.recent.add(project.path)
-        self.statusBar().showMessage(f"Opened {project.path}", 5000)
+        invalid = [f"{n.id}.{name}" for n in project.graph.nodes for name in n.invalid]
+        if invalid:  # it opened so that it can be fixed: say what to fix, and where
+            self._show_problems()
+            self.statusBar().showMessage(
+                f"Opened {project.path}: {len(invalid)} setting{'s' if len(invalid) != 1 else ''}"
+                f" not allowed ({', '.join(invalid)}); the Problems tab says why", 15000)
+        else:
+            self.statusBar().showMessage(f"Opened {project.path}", 5000)
         return True
 
     def open_template(self, path: str | Path) -> bool:
@@ -330,13 +343,21 @@ class MainWindow(QMainWindow):
         window.show()
         return window
 
+    def quit_application(self) -> bool:
+        """File > Quit: close every window, this one first, each asking about its unsaved
+        changes; a Cancel anywhere stops there and leaves the rest open. True if all closed."""
+        others = [w for w in QApplication.topLevelWidgets()  # a closed window is hidden
+                  if isinstance(w, MainWindow) and w is not self and w.isVisible()]
+        for window in [self, *others]:
+            if not window.close():
+                return False
+        return True  # the last window closed: Qt ends the application (quitOnLastWindowClosed)
+
     def show_shortcuts(self) -> None:
         dialogs.show_info(self, "Mouse and keyboard", menus.SHORTCUTS_TEXT)
 
     def show_about(self) -> None:
-        dialogs.show_info(self, f"About {APP_NAME}",
-                          f"<b>{APP_NAME}</b><br>Design, train and test image-segmentation "
-                          "networks on a node-graph canvas.<br>MIT licence.")
+        dialogs.show_info(self, f"About {APP_NAME}", about_text())
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -358,6 +379,16 @@ class MainWindow(QMainWindow):
         self.controller.close()
         self.editor.close()
         event.accept()
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area that resizes it to the room there is."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 def run_gui(project_path: str | None) -> int:

@@ -8,6 +8,7 @@ the same objects the context menu uses. The window is known here only as the
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
@@ -50,6 +51,7 @@ class WindowCommands(Protocol):
     def save_as(self) -> bool: ...
     def new_window(self) -> object: ...
     def close(self) -> bool: ...
+    def quit_application(self) -> bool: ...
     def open_data_wizard(self) -> None: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
@@ -77,7 +79,11 @@ class WindowActions(QObject):
                                   "Save the project under a new name")
         self.new_window = self._make("New Window", window.new_window, "Ctrl+Shift+N",
                                      "Open a second window (copy and paste work between them)")
-        self.quit = self._make("Quit", window.close, Keys.Quit, "Close the window")
+        self.close = self._make("Close Window", window.close, "Ctrl+W",
+                                "Close this window (asks about unsaved changes)")
+        self.quit = self._make("Quit", window.quit_application, Keys.Quit,
+                               "Quit U-Net Studio: close every window, asking about each "
+                               "one with unsaved changes")
         self.undo = window.undo_stack.createUndoAction(self, "Undo")
         self.undo.setShortcuts(QKeySequence.keyBindings(Keys.Undo))
         self.undo.setIcon(icon("undo"))
@@ -94,8 +100,8 @@ class WindowActions(QObject):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.templates_menu = QMenu("New from Template", parent)
         for path in sorted(TEMPLATES.glob("*.json")):
-            title = path.stem.replace("_", " ").capitalize()
-            self.templates_menu.addAction(title, lambda p=path: window.open_template(p))
+            self.templates_menu.addAction(template_title(path),
+                                          lambda p=path: window.open_template(p))
 
     def _make(self, text: str, slot: Callable[[], object], keys, tip: str,
               icon_name: str = "") -> QAction:
@@ -125,6 +131,16 @@ class WindowActions(QObject):
             self.recent_menu.addAction("Clear List", self.window.recent.clear)
 
 
+def template_title(path: Path) -> str:
+    """The menu entry of a template: the project name it holds ("U-Net built from
+    scratch"), so the words are the template's own, not a file name made into a title."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name.strip() else path.stem.replace("_", " ")
+
+
 def install(window: QMainWindow, acts: WindowActions, edit: EditorActions) -> Bars:
     """Fill the window's menu bar and toolbar from the window's and the canvas's actions."""
     bar = window.menuBar()
@@ -136,7 +152,7 @@ def install(window: QMainWindow, acts: WindowActions, edit: EditorActions) -> Ba
     file_menu.addSeparator()
     file_menu.addActions([acts.save, acts.save_as])
     file_menu.addSeparator()
-    file_menu.addActions([acts.new_window, acts.quit])
+    file_menu.addActions([acts.new_window, acts.close, acts.quit])
     edit_menu = bar.addMenu("&Edit")
     edit_menu.addActions([acts.undo, acts.redo])
     edit_menu.addSeparator()

@@ -69,8 +69,11 @@ def test_properties_follow_moves_and_groups(main_window, qtbot):
     window.undo_stack.undo()
     assert _form(window.details)["Position:"] == "280, 0"
     frame_id = editor.group_selection("Block")
-    editor.scene.select_items([editor.scene.frames[frame_id]])
+    editor.scene.select_items([])  # nothing selected: the graph's summary counts groups
     assert _form(window.details)["Groups:"] == "1"
+    editor.scene.select_items([editor.scene.frames[frame_id]])  # a group shows itself
+    assert "Block" in window.details.heading.text()
+    assert _form(window.details)["Nodes:"] == "1" and "unet:" in _form(window.details)
     editor.ungroup_selection()
     assert _form(window.details)["Groups:"] == "0"
 

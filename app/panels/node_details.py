@@ -2,7 +2,8 @@
 
 For one selected node: id, type, output shape, parameter count, its wires,
 the compiler's problems and notes, and every setting with its help text. With
-nothing selected, a summary of the whole graph; with several, a list of them.
+nothing selected, a summary of the whole graph; with several, a list of them and
+their problems; with a group (its title clicked), the group and its members.
 Parameter counts are the compiler's (components.compiler.ParameterCounter: the
 layer built on torch's meta device, cached by settings and input shapes). The
 panel knows only the project controller: its document, analysis and selection.
@@ -60,8 +61,8 @@ class NodeDetailsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addWidget(self.heading)
+        layout.addWidget(self.notes)  # what is wrong first: a long list must not hide it
         layout.addLayout(self.form)
-        layout.addWidget(self.notes)
         layout.addWidget(self.table, 1)
         layout.addStretch(0)  # takes the spare room while the table is hidden
         controller.selection_changed.connect(self.refresh)
@@ -71,6 +72,7 @@ class NodeDetailsPanel(QWidget):
         controller.follow(doc.node_moved, self._on_node_moved)
         controller.follow(doc.frame_added, self._on_frames_changed)
         controller.follow(doc.frame_removed, self._on_frames_changed)
+        controller.follow(doc.frame_changed, self._on_frames_changed)
         self.shown: str | None = None  # the node on display; None for the summary
         self.refresh()
 
@@ -84,14 +86,18 @@ class NodeDetailsPanel(QWidget):
             self.refresh()
 
     def _on_frames_changed(self, *args: Any) -> None:
-        if self.shown is None:  # the summary counts groups
+        if self.shown is None:  # the summary counts groups; a group's view shows one
             self.refresh()
 
     def refresh(self, *args: Any) -> None:
         selected = self.controller.selection
+        frames = self.controller.frame_selection
         if len(selected) == 1 and self.controller.document.has_node(selected[0]):
             self.shown = selected[0]
             self._show_node(selected[0])
+        elif not selected and len(frames) == 1:
+            self.shown = None
+            self._show_group(frames[0])
         else:
             self.shown = None
             self._show_summary(selected)
@@ -115,18 +121,26 @@ class NodeDetailsPanel(QWidget):
                         ("Parameters", f"{params:,}" if params is not None else "unknown"),
                         ("Inputs", "\n".join(inputs) or "none"),
                         ("Outputs", "\n".join(outputs) or "none"),
-                        ("Position", f"{node.position[0]:g}, {node.position[1]:g}")])
+                        ("Position", f"{round(node.position[0])}, {round(node.position[1])}")])
         self._set_notes(analysis.problems_of(node_id),
                         [w.message for w in analysis.warnings if w.node_id == node_id])
-        self._set_settings(cls, node.settings)
+        self._set_settings(cls, node.raw_settings(), node.invalid)
 
-    def _set_settings(self, cls: type, settings: dict[str, Any]) -> None:
+    def _set_settings(self, cls: type, settings: dict[str, Any], invalid: dict[str, Any]
+                      ) -> None:
+        """One row per setting; a value the file gave that is not allowed shows as it
+        was, in red (components.graph_queries.Node.invalid)."""
         self.table.setRowCount(0)
         for row, setting in enumerate(cls.SCHEMA):
             self.table.insertRow(row)
             name = QTableWidgetItem(setting.title)
             value = QTableWidgetItem(_format(settings.get(setting.name)))
             tip = f"{setting.name}: {setting.help}\nAllowed: {setting.describe_allowed()}"
+            if setting.name in invalid:
+                value.setText(f"{_format(settings.get(setting.name))} (not allowed)")
+                value.setForeground(theme.ERROR)
+                tip += "\nThe file's value is kept until it is changed; until then the model "\
+                       "cannot be built."
             for item in (name, value):
                 item.setToolTip(tip)
             self.table.setItem(row, 0, name)
@@ -144,8 +158,8 @@ class NodeDetailsPanel(QWidget):
         if selected:
             self.heading.setText(f"<span style='font-size:13pt; font-weight:600'>"
                                  f"{len(selected)} nodes selected</span>")
-            rows = [(n, doc.node(n).type) for n in selected if doc.has_node(n)]
-            rows.append(("Parameters", f"{total:,}"))
+            rows = [("Parameters", f"{total:,}")]
+            rows += [(n, doc.node(n).type) for n in selected if doc.has_node(n)]
         else:
             self.heading.setText("<span style='font-size:13pt; font-weight:600'>Graph</span>"
                                  f"<br><span style='color:{theme.TEXT_MUTED.name()}'>"
@@ -155,7 +169,32 @@ class NodeDetailsPanel(QWidget):
                     ("In the model", f"{len(analysis.model_nodes)} nodes"),
                     ("Parameters", f"{total:,}" if analysis.model_nodes else "no model yet")]
         self._set_form(rows)
-        self._set_notes([str(p) for p in analysis.problems] if not selected else [], [])
+        if selected:  # each selected node's problems, named: the canvas outlines them red
+            chosen = set(selected)
+            self._set_notes([str(p) for p in analysis.problems if p.node_id in chosen],
+                            [str(w) for w in analysis.warnings if w.node_id in chosen])
+        else:
+            self._set_notes([str(p) for p in analysis.problems], [])
+        self.table.setVisible(False)
+
+    # --- a group --------------------------------------------------------------------------
+    def _show_group(self, frame_id: str) -> None:
+        """A clicked group title: the group's own summary, not the whole graph's."""
+        doc, analysis = self.controller.document, self.controller.analysis
+        frame = doc.frame(frame_id)
+        members = [n for n in frame.nodes if doc.has_node(n)]
+        self.heading.setToolTip(frame.title)
+        self.heading.setText(f"<span style='font-size:13pt; font-weight:600'>"
+                             f"{escape(frame.title)}</span><br><span style='color:"
+                             f"{theme.TEXT_MUTED.name()}'>Group of {len(members)} node"
+                             f"{'s' if len(members) != 1 else ''} · drag the title to move "
+                             "them, double-click it to rename</span>")
+        total = sum(c for c in (self._count(n) for n in members) if c)
+        rows = [("Nodes", str(len(members))), ("Parameters", f"{total:,}")]
+        self._set_form(rows + [(n, doc.node(n).type) for n in members])
+        chosen = set(members)
+        self._set_notes([str(p) for p in analysis.problems if p.node_id in chosen],
+                        [str(w) for w in analysis.warnings if w.node_id in chosen])
         self.table.setVisible(False)
 
     # --- shared ----------------------------------------------------------------------------

@@ -1,0 +1,35 @@
+"""What the About box says: the version, and what this version does.
+
+Kept apart from the window so the words are easy to find and to keep true: every
+promise here is something a person can do in this version (the README says the
+same), and a test checks each command named here exists.
+"""
+from __future__ import annotations
+
+import tomllib
+from importlib import metadata
+
+from app.paths import ROOT
+
+APP_NAME = "U-Net Studio"
+
+ABOUT = (
+    "Design image-segmentation networks on a node-graph canvas: every node shows the "
+    "shape of its output and what is wrong with it, the Properties dock its parameter "
+    "count, and the Data Wizard sets up the images and masks a model will learn from.<br>"
+    "On the command line, <tt>main.py info</tt> and <tt>main.py code</tt> print the "
+    "model's shapes and its PyTorch code; <tt>main.py --help</tt> lists every command.")
+"""What this version does, and nothing it does not (the README says the same)."""
+
+
+def app_version() -> str:
+    """The installed package's version (pyproject.toml's, for a checkout run in place)."""
+    try:
+        return metadata.version("unet-studio")
+    except metadata.PackageNotFoundError:
+        with (ROOT / "pyproject.toml").open("rb") as stream:
+            return tomllib.load(stream)["project"]["version"]
+
+
+def about_text() -> str:
+    return (f"<b>{APP_NAME}</b> {app_version()}<br><br>{ABOUT}<br><br>MIT licence.")
