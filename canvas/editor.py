@@ -26,7 +26,7 @@ from components.graph import GraphDocument
 from components.layout import layered_layout
 from components.serialize import graph_to_dict
 
-from . import theme
+from . import placement, theme
 from .analysis import LiveAnalysis
 from .actions import EditorActions
 from .commands import (AddNodeCommand, CompoundCommand, ConnectCommand, DisconnectCommand,
@@ -122,6 +122,10 @@ class CanvasEditor(QObject):
         """The selected nodes, in document order."""
         return self.scene.selected_node_ids()
 
+    def selected_frame_ids(self) -> list[str]:
+        """The selected groups (a group's title was clicked), in document order."""
+        return self.scene.selected_frame_ids()
+
     def has_selection(self) -> bool:
         """Anything selected: nodes, wires or frames."""
         return bool(self.scene.selectedItems())
@@ -149,29 +153,30 @@ class CanvasEditor(QObject):
         self.add_component(type_name, scene_pos)
 
     def add_component(self, type_name: str, scene_pos: QPointF | None = None) -> str | None:
-        """Add a node with its header under ``scene_pos`` (default: the view's centre,
-        stepping down-right past nodes already there, so adding the same component
-        twice never hides one node exactly under the other)."""
+        """Add a node with its header under ``scene_pos``, or (a palette double-click, no
+        position) in the free space nearest the view's centre, so a new node never lands
+        on top of the nodes already there."""
         centred = scene_pos is None
         if scene_pos is None:
             scene_pos = self.view.mapToScene(self.view.viewport().rect().center())
         top_left = scene_pos - QPointF(theme.NODE_WIDTH / 2, theme.HEADER_HEIGHT / 2)
         if self.snap_to_grid:
             top_left = snap(top_left)
-        while centred and self._node_near(top_left):
-            top_left += QPointF(PASTE_STEP, PASTE_STEP)
+        if centred:
+            size = placement.node_size(self.document, type_name)
+            top_left = placement.free_spot(self.scene, top_left, size)
+        position = (float(round(top_left.x())), float(round(top_left.y())))  # whole units
         try:
-            command = AddNodeCommand(self.document, type_name, (top_left.x(), top_left.y()))
+            command = AddNodeCommand(self.document, type_name, position)
         except StudioError as error:
             self.show_message(f"Cannot add '{type_name}': {error}")
             return None
         self.push(command)
         self.scene.select_nodes([command.node_id])
+        if centred:  # the free spot may lie past the edge of the view
+            self.view.ensureVisible(self.scene.nodes[command.node_id].sceneBoundingRect(),
+                                    placement.GAP, placement.GAP)
         return command.node_id
-
-    def _node_near(self, point: QPointF) -> bool:
-        return any(abs(n.position[0] - point.x()) < 1 and abs(n.position[1] - point.y()) < 1
-                   for n in self.document.nodes)
 
     def open_quick_add(self, port: PortItem, scene_pos: QPointF) -> QuickAddMenu:
         """The searchable menu at a wire dropped on empty canvas."""
@@ -268,8 +273,13 @@ class CanvasEditor(QObject):
         except StudioError as error:
             self.show_message(f"Cannot paste: {error}")
             return []
+        offset = placement.paste_offset(self.scene, command.fragment, offset)
+        command.offset = (offset, offset)  # further along when a group's title is in the way
         self.push(command)
         self.scene.select_nodes(command.node_ids)
+        count = len(command.node_ids)
+        done = {"Paste": "Pasted", "Duplicate": "Duplicated"}.get(text, text)
+        self.show_message(f"{done} {count} node{'s' if count != 1 else ''}")
         bounds = QRectF()
         for node_id in command.node_ids:
             bounds = bounds.united(self.scene.nodes[node_id].sceneBoundingRect())
@@ -307,12 +317,15 @@ class CanvasEditor(QObject):
         nodes = self.document.nodes
         if not nodes:
             return
-        sizes = {n: (i.body_rect().width(), i.body_rect().height())
-                 for n, i in self.scene.nodes.items()}
-        origin = (min(n.position[0] for n in nodes), min(n.position[1] for n in nodes))
-        positions = layered_layout([n.id for n in nodes],
-                                   [(e.source, e.target) for e in self.document.edges],
-                                   sizes, origin=origin)
+        sizes, inset = placement.framed_sizes(
+            self.document, {n: (i.body_rect().width(), i.body_rect().height())
+                            for n, i in self.scene.nodes.items()})
+        origin = (min(n.position[0] - inset[n.id].x() for n in nodes),  # a second run
+                  min(n.position[1] - inset[n.id].y() for n in nodes))  # moves nothing
+        rooms = layered_layout([n.id for n in nodes],
+                               [(e.source, e.target) for e in self.document.edges],
+                               sizes, origin=origin)
+        positions = {n: (x + inset[n].x(), y + inset[n].y()) for n, (x, y) in rooms.items()}
         if self.snap_to_grid:  # node sizes are not multiples of the grid: snap every node
             snapped = {n: snap(QPointF(*xy)) for n, xy in positions.items()}
             positions = {n: (p.x(), p.y()) for n, p in snapped.items()}

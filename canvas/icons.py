@@ -47,18 +47,26 @@ def pixmap(name: str, color: str, pixels: int, opacity: float = 1.0) -> QPixmap:
     return QPixmap.fromImage(image)
 
 
+SELECTED_COLOR = "#ffffff"
+"""Icons on a selected row: the selection is blue, and so are some categories' icons."""
+
+
 @lru_cache(maxsize=None)
-def icon(name: str, color: str = ACTION_COLOR) -> QIcon:
-    """A QIcon with sharp pixmaps for the usual toolbar and list sizes."""
+def icon(name: str, color: str = ACTION_COLOR, selected: str = "") -> QIcon:
+    """A QIcon with sharp pixmaps for the usual toolbar and list sizes; ``selected`` is
+    the colour it takes on a selected row (its own colour when empty)."""
     result = QIcon()
     for size in (16, 20, 24, 32, 48, 64):
         result.addPixmap(pixmap(name, color, size))
+        if selected:
+            result.addPixmap(pixmap(name, selected, size), QIcon.Mode.Selected)
     for size in (16, 20, 24, 32):
         result.addPixmap(pixmap(name, color, size, 0.35), QIcon.Mode.Disabled)
     return result
 
 
 def component_icon(component_cls: type) -> QIcon:
-    """A component type's icon in its category colour (palette, menus, property dock)."""
+    """A component type's icon in its category colour (palette, menus, property dock),
+    white on a selected row, where a blue icon would vanish into the blue."""
     color = theme.category_color(component_cls.category).name()
-    return icon(component_cls.icon or FALLBACK, color)
+    return icon(component_cls.icon or FALLBACK, color, SELECTED_COLOR)

@@ -104,8 +104,8 @@ class MoveGesture(Gesture):
 
     def release(self, event: QGraphicsSceneMouseEvent) -> None:
         if self.dragging:
-            moved = {i.node_id: (i.pos().x(), i.pos().y())
-                     for i, origin in self.origins.items() if i.pos() != origin}
+            moved = {i.node_id: (float(round(i.pos().x())), float(round(i.pos().y())))
+                     for i, origin in self.origins.items() if i.pos() != origin}  # whole units
             if moved:
                 self.editor.push(MoveNodesCommand(self.editor.document, moved))
         elif self.deselect_on_click:

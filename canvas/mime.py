@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QMimeData
 
 from components.errors import StudioError
+from components.serialize import json_message
 
 COMPONENT_MIME = "application/x-unet-studio-component"
 GRAPH_MIME = "application/x-unet-studio-graph"
@@ -56,8 +57,8 @@ def graph_from_mime(data: QMimeData | None) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ClipboardError(f"the clipboard text is not JSON (line {error.lineno}: "
-                             f"{error.msg})") from None
+        raise ClipboardError(f"the clipboard text is not JSON (line {error.lineno}, column "
+                             f"{error.colno}: {json_message(error)})") from None
     return _fragment_of(value)
 
 

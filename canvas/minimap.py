@@ -4,6 +4,7 @@
 It draws the scene's GraphSketch (every node box and wire in a few calls)
 into a pixmap when the graph changes, and on every repaint only blits that and
 outlines the main view's visible area, so scrolling a 500-node graph stays cheap;
+its backdrop is translucent, so what lies under the corner stays in sight;
 clicking or dragging in it moves the main view there. It appears only when the
 graph does not fit in the main view, which is when a minimap helps. It knows
 the view only as a QGraphicsView, and the view tells it when the sketch changed.
@@ -22,6 +23,9 @@ MIN_WIDTH = 120
 SHARE = 0.3  # of the canvas width at most, so a small window keeps its canvas
 MARGIN = 12
 PAD = 8
+BACKDROP_ALPHA = 150
+"""Of 255: the picture's backdrop lets the nodes and ports under the corner show through
+(an opaque one hid whatever lay in the bottom-right corner of the canvas)."""
 
 
 class Minimap(QWidget):
@@ -35,7 +39,6 @@ class Minimap(QWidget):
         self.setFixedSize(*SIZE)
         self.setToolTip("Overview: click or drag to move the view")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # nothing shows through
         self._picture: QPixmap | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -108,11 +111,11 @@ class Minimap(QWidget):
         ratio = self.devicePixelRatioF()  # sharp on a HiDPI screen too
         picture = QPixmap(self.size() * ratio)
         picture.setDevicePixelRatio(ratio)
-        picture.fill(theme.CANVAS)
+        picture.fill(Qt.GlobalColor.transparent)
         painter = QPainter(picture)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#c3c8d1"), 1))
-        painter.setBrush(QColor("#ffffff"))
+        painter.setPen(QPen(QColor(195, 200, 209, 200), 1))
+        painter.setBrush(QColor(255, 255, 255, BACKDROP_ALPHA))
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
         painter.setTransform(self.scene_transform())
         self.sketch.paint(painter, frames=True)

@@ -59,6 +59,11 @@ class Palette(QWidget):
         self.search.setPlaceholderText("Search components…")
         self.search.setClearButtonEnabled(True)
         self.tree = ComponentTree(self)
+        self.no_match = QLabel(self)  # a search that hides everything says so
+        self.no_match.setObjectName("paletteNoMatch")
+        self.no_match.setWordWrap(True)
+        self.no_match.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.no_match.hide()
         self.details = QLabel(self)
         self.details.setWordWrap(True)
         self.details.setObjectName("paletteDetails")
@@ -68,6 +73,7 @@ class Palette(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
         layout.addWidget(self.search)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.details)
         self.items: dict[str, QTreeWidgetItem] = {}
@@ -114,6 +120,11 @@ class Palette(QWidget):
                 item.setHidden(not hit)
                 shown += hit
             group.setHidden(shown == 0)
+        empty = not self.visible_types()
+        self.no_match.setText(f"No component matches “{text.strip()}”. Search by name, "
+                              "category or what it does, e.g. “pool” or “layers”."
+                              if empty else "")
+        self.no_match.setVisible(empty)
 
     def visible_types(self) -> list[str]:
         return [name for name, item in self.items.items()

@@ -21,6 +21,7 @@ from components.events import Subscriptions
 from components.graph import Edge, Frame, GraphDocument, Node
 
 from .items import EdgeItem, FrameItem, NodeItem, PortItem
+from .labels import LabelLayer
 from .sketch import GraphSketch, SketchItem
 
 EXTENT = 100_000.0
@@ -56,6 +57,8 @@ class GraphScene(QGraphicsScene):
         self.sketch_item = SketchItem(self.sketch)
         self.addItem(self.sketch_item)
         self.far_zoom = False
+        self.labels = LabelLayer(self)
+        self.addItem(self.labels)
         self.selectionChanged.connect(self.graph_changed)
 
     # --- following a document --------------------------------------------------------
@@ -201,6 +204,7 @@ class GraphScene(QGraphicsScene):
     def graph_changed(self) -> None:
         """Something the sketch draws moved, appeared, went or changed colour."""
         self.sketch.invalidate()
+        self.labels.invalidate()
         self.sketch_item.changed()
         self.sketch_changed.emit()
 
@@ -213,6 +217,12 @@ class GraphScene(QGraphicsScene):
         for item in [*self.nodes.values(), *self.edges.values()]:
             self._paint_mode(item)
         self.sketch_item.changed()
+
+    def set_labels_shown(self, shown: bool) -> None:
+        """Zoomed out below the nodes' own titles: draw their names readably on top."""
+        if shown != self.labels.isVisible():
+            self.labels.setVisible(shown)
+            self.labels.invalidate()
 
     def _paint_mode(self, item: QGraphicsItem) -> None:
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, self.far_zoom)

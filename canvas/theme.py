@@ -26,6 +26,9 @@ ICON_SIZE = 18.0
 FRAME_PADDING = 24.0
 FRAME_TITLE_HEIGHT = 26.0
 
+UNKNOWN_SHAPE = "?"
+"""What a node shows while its output shape is not known (a problem here or upstream)."""
+
 DETAIL_LOD = 0.45
 """Below this zoom a node is drawn as a plain box: text would be unreadable anyway."""
 LABEL_LOD = 0.15

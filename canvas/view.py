@@ -22,6 +22,7 @@ from .scene import GraphScene
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
 FIT_MAX_ZOOM = 1.0
 FIT_MARGIN = 40.0
+FIT_SCREEN_MARGIN = 24  # px: zoomed out, names are drawn wider than their nodes (labels.py)
 WHEEL_BASE = 1.0015  # zoom factor per 1/8 degree of wheel rotation
 EMPTY_HINT = ("Drag a component from the palette onto the canvas,\n"
               "or double-click it in the palette to add it here.")
@@ -79,6 +80,7 @@ class CanvasView(QGraphicsView):
 
     def _zoomed(self) -> None:
         self.graph_scene.set_far_zoom(self.zoom < theme.LABEL_LOD)
+        self.graph_scene.set_labels_shown(self.zoom < theme.DETAIL_LOD)
         self.zoom_changed.emit(self.zoom)
         self.minimap.refresh()
 
@@ -99,8 +101,11 @@ class CanvasView(QGraphicsView):
             self.centerOn(0, 0)
         else:
             bounds = bounds.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
-            self.fitInView(bounds, Qt.AspectRatioMode.KeepAspectRatio)
-            zoom = min(FIT_MAX_ZOOM, max(MIN_ZOOM, self.zoom))
+            room = self.viewport().rect().adjusted(FIT_SCREEN_MARGIN, FIT_SCREEN_MARGIN,
+                                                   -FIT_SCREEN_MARGIN, -FIT_SCREEN_MARGIN)
+            zoom = min(max(room.width(), 1) / bounds.width(),
+                       max(room.height(), 1) / bounds.height())
+            zoom = min(FIT_MAX_ZOOM, max(MIN_ZOOM, zoom))
             self.setTransform(QTransform.fromScale(zoom, zoom))
             self.centerOn(bounds.center())
         self._zoomed()

@@ -77,3 +77,22 @@ def test_unet_from_scratch_screenshot(styled, make_window, qtbot, shots):
     window, path = _shot(make_window, qtbot, TEMPLATES / "unet_from_scratch.json", [], shots,
                          "unet_from_scratch.png")
     assert path.stat().st_size > 20_000
+
+
+def test_multi_selection_screenshot(styled, make_window, qtbot, shots):
+    """Several nodes selected, two of them broken: the Properties list them and name both
+    problems (issue 14: they said 'No problems'), and the window keeps its size."""
+    selected = ["pool2", "enc3_conv1", "enc3_conv2", "pool3", "head"]
+    window, path = _shot(make_window, qtbot, TEMPLATES / "unet_from_scratch.json", [], shots,
+                         "multi_selection.png")
+    doc = window.project.graph
+    for node_id in ("pool2", "head"):
+        doc.disconnect(doc.edge_at_input(node_id, "in"))
+    window.controller.refresh_analysis()
+    window.editor.scene.select_nodes(selected)
+    QApplication.processEvents()
+    assert window.size().height() == 900
+    notes = window.details.notes.text()
+    assert "pool2: input port" in notes and "head: input port" in notes
+    assert f"{len(selected)} nodes selected" in window.details.heading.text()
+    assert window.grab().save(str(path))

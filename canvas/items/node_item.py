@@ -56,7 +56,7 @@ class NodeItem(QGraphicsItem):
         self.ports: dict[str, PortItem] = {}
         self.edges: list[AttachedWire] = []
         self.frames: list[AttachedFrame] = []
-        self.shape_text = "…"
+        self.shape_text = theme.UNKNOWN_SHAPE
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self._height = theme.node_height(1)
@@ -94,7 +94,7 @@ class NodeItem(QGraphicsItem):
 
     def set_status(self, shape: tuple | None, problems: list[str], warnings: list[str]) -> None:
         """Show the compiler's view of this node: its output shape and what is wrong."""
-        text = describe_shape(shape) if shape is not None else ("?" if problems else "…")
+        text = describe_shape(shape) if shape is not None else theme.UNKNOWN_SHAPE
         if (text, problems, warnings) == (self.shape_text, self.problems, self.warnings):
             return
         self.shape_text, self.problems, self.warnings = text, list(problems), list(warnings)
@@ -178,7 +178,8 @@ class NodeItem(QGraphicsItem):
         return _PENS["selected"] if selected else _PENS["normal"]
 
     def _paint_box(self, painter: QPainter, selected: bool, lod: float) -> None:
-        """The overview look: body, header band, and the id in a font big enough to read."""
+        """The overview look: body and header band (the scene's label layer writes the
+        name over it at a size that can be read)."""
         rect = self._body
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         key = "problem" if self.problems else ("selected" if selected else "normal")
@@ -191,14 +192,7 @@ class NodeItem(QGraphicsItem):
         painter.drawRect(rect)
         painter.fillRect(QRectF(0, 0, rect.width(), theme.HEADER_HEIGHT), self.tint)
         painter.fillRect(QRectF(0, 0, rect.width(), 5), self.color)
-        font = QFont(theme.font("title"))
-        font.setPixelSize(max(12, min(34, round(10 / lod))))
-        painter.setFont(font)
-        painter.setPen(theme.TEXT)
-        text = QFontMetricsF(font).elidedText(self.node_id, Qt.TextElideMode.ElideRight,
-                                              rect.width() - 12)
-        painter.drawText(rect.adjusted(6, 4, -6, 0), Qt.AlignmentFlag.AlignCenter, text)
-        for port in self.ports.values():
+        for port in self.ports.values():  # the name: canvas/labels.py, readable and whole
             port.draw(painter, False)
 
     def _paint_header(self, painter: QPainter, rect: QRectF, lod: float) -> None:
