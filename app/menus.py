@@ -34,6 +34,8 @@ Ctrl+A all</td></tr>
 F fits the graph</td></tr>
 <tr><td><b>Edit</b></td><td>Delete, Ctrl+C / Ctrl+X / Ctrl+V, Ctrl+D duplicate,
 Ctrl+G group, Ctrl+L auto layout, Ctrl+Z / Ctrl+Shift+Z undo and redo</td></tr>
+<tr><td><b>Windows</b></td><td>Ctrl+Shift+N a new window, Ctrl+W close this one,
+Ctrl+Q quit (each window with unsaved changes asks first)</td></tr>
 </table>"""
 
 

@@ -58,6 +58,8 @@ class CanvasView(QGraphicsView):
         self._space_held = False
         self.minimap = Minimap(self, scene.sketch)
         scene.sketch_changed.connect(self.minimap.graph_changed)
+        self._was_empty = True
+        scene.sketch_changed.connect(self._check_empty)
         self.centerOn(0, 0)
 
     # --- zoom ------------------------------------------------------------------------------
@@ -237,6 +239,14 @@ class CanvasView(QGraphicsView):
         painter.setPen(theme.TEXT_MUTED)
         painter.drawText(QRectF(self.viewport().rect()), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
         painter.restore()
+
+    def _check_empty(self) -> None:
+        """The empty-canvas hint is foreground: repaint all of it when the first node
+        comes or the last goes (it stayed on screen around a new node)."""
+        empty = not self.graph_scene.nodes
+        if empty != self._was_empty:
+            self._was_empty = empty
+            self.viewport().update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

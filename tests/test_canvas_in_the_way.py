@@ -180,3 +180,16 @@ def test_nodes_are_items(editor):  # the label layer must not take clicks from n
     QApplication.processEvents()
     centre = editor.scene.nodes["c"].sceneBoundingRect().center()
     assert isinstance(editor.interactions.item_at(centre), NodeItem)
+
+
+def test_the_empty_canvas_hint_goes_with_the_first_node(editor, monkeypatch):
+    """Double-clicking the first component left pieces of the 'Drag a component…' hint
+    on screen around the new node: only the node's own area was repainted."""
+    viewport = editor.view.viewport()
+    whole = []
+    monkeypatch.setattr(viewport, "update", lambda *args: whole.append(args))
+    editor.add_component("Input")
+    assert () in whole  # the whole canvas, hint and all, is painted again
+    whole.clear()
+    editor.add_component("Target")
+    assert () not in whole  # not on every edit
