@@ -16,7 +16,6 @@ from .augment import Augmenter
 from .dataset import SegmentationDataset
 from .dataset_info import DataSet, PairInfo
 from .images import read_image, read_mask, resize_image, resize_nearest, to_channels
-from .lossy import is_lossy
 from .split import SPLITS
 
 OVERLAY_ALPHA = 0.45
@@ -56,7 +55,7 @@ def pair_thumbnail(dataset: DataSet, info: PairInfo, box: int = 160) -> Thumbnai
     size = fit_size(info.height, info.width, box)
     image = resize_image(read_image(info.pair.image), size).transpose(1, 2, 0)
     raw, _ = read_mask(info.pair.mask)
-    classes, _ = dataset.decoder.classes_of(resize_nearest(raw, size), is_lossy(info.pair.mask))
+    classes, _ = dataset.decoder.classes_of(resize_nearest(raw, size), info.summary.snapped)
     return Thumbnail(info.key, info.split, image, classes)
 
 
