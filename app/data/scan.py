@@ -97,10 +97,15 @@ def check_ready(project: "Project", dataset: DataSet | None = None) -> DataSet:
     or Input that does not fit the data is a problem too.
     """
     dataset = dataset or scan(project.data, project.folder)
-    problems = dataset.unreported + _model_problems(project, dataset)
+    problems = ready_problems(project, dataset)
     if problems:
         raise DataProblemsError(problems)
     return dataset
+
+
+def ready_problems(project: "Project", dataset: DataSet) -> list[Problem]:
+    """What stops training: the data's problems not skipped, and a model that does not fit."""
+    return dataset.unreported + _model_problems(project, dataset)
 
 
 def _model_problems(project: "Project", dataset: DataSet) -> list[Problem]:
@@ -109,7 +114,8 @@ def _model_problems(project: "Project", dataset: DataSet) -> list[Problem]:
         problems.append(Problem("the model", "has no Input component, so the data has no size "
                                 "and channels to be fitted to; add an Input"))
     for node in project.graph.nodes:
-        if node.type == "Target" and node.settings.get("classes") != dataset.num_classes:
+        if (node.type == "Target" and dataset.pairs  # no data: its own problems say why
+                and node.settings.get("classes") != dataset.num_classes):
             problems.append(Problem(f"Target '{node.id}'", f"has {node.settings.get('classes')} "
                                     f"classes but the data has {dataset.num_classes} "
                                     f"({', '.join(c.name for c in dataset.classes)}); set its "
