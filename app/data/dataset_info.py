@@ -49,6 +49,19 @@ class PairInfo:
         return f"{self.key}#{page + 1}" if self.pages > 1 else self.key
 
 
+@dataclass(frozen=True)
+class Tally:
+    """How many pairs a scan found and what became of them (for the wizard's texts)."""
+
+    found: int       # pairs whose image and mask were both found
+    bad_pairs: int   # of those: with a problem
+    unpaired: int    # files (or CSV lines) with a problem that make no pair
+    skipped: int     # pairs without a problem that the person left out
+    usable: int      # pairs that will be trained on
+    problems: int
+    blocking: int    # problems no skip can remove (a missing folder, ...)
+
+
 @dataclass
 class DataSet:
     """A scanned data set. ``pairs`` holds only pairs that can be trained on."""
@@ -64,6 +77,7 @@ class DataSet:
     decoder: MaskDecoder = field(default_factory=lambda: MaskDecoder("binary", 2))
     classes: list[ClassInfo] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    found_keys: list[str] = field(default_factory=list)  # every pair found, readable or not
     evidence: str = ""        # why the mask kind was chosen (shown by `main.py data`)
     ignore_reason: str = ""   # why pixels are ignored ('' when none are)
 
@@ -99,6 +113,15 @@ class DataSet:
     def bad_keys(self) -> list[str]:
         """Every pair (or stray file) with a problem: what "skip the bad pairs" skips."""
         return sorted({p.key for p in self.problems if p.key is not None})
+
+    def tally(self) -> "Tally":
+        """The counts a person reads, made to agree: pairs found = bad + skipped + usable."""
+        bad = set(self.bad_keys)
+        found = set(self.found_keys)
+        return Tally(found=self.found, bad_pairs=len(bad & found), unpaired=len(bad - found),
+                     skipped=len(set(self.spec.skip) & found - bad), usable=len(self.pairs),
+                     problems=len(self.problems),
+                     blocking=sum(1 for p in self.problems if not p.skippable))
 
     def split_pairs(self, split: str) -> list[PairInfo]:
         return [p for p in self.pairs if p.split == split]

@@ -70,7 +70,7 @@ def scan(data: dict[str, Any] | DataSpec, base: Path, progress: Progress | None 
     reader.check()
     dataset = DataSet(spec=source.spec, description=source.description, base=source.base,
                       problems=list(pairing.problems), notes=source.notes + pairing.notes,
-                      found=len(pairing.pairs))
+                      found=len(pairing.pairs), found_keys=[p.key for p in pairing.pairs])
     wants_instances = source.spec.mask_kind == "instances"
     results = reader.map(lambda pair: _read_pair(pair, source.base, wants_instances),
                          pairing.pairs, "Reading images and masks")
@@ -451,8 +451,9 @@ def _finish(dataset: DataSet, infos: list[PairInfo]) -> None:
 
 def _whole_set_problems(dataset: DataSet) -> None:
     if dataset.found and not dataset.pairs:
-        dataset.problems.append(Problem(dataset.description, f"none of the {dataset.found} pairs "
-                                        "can be used: nothing is left to train on"))
+        dataset.problems.append(Problem(dataset.description, f"none of the "
+                                        f"{plural(dataset.found, 'pair')} can be used: nothing is "
+                                        "left to train on"))
     elif dataset.pairs and not dataset.split_pairs("train"):
         dataset.problems.append(Problem(dataset.description, "the train split is empty"))
 
