@@ -325,7 +325,7 @@ def test_every_page_size_of_a_stack_is_compared(tmp_path: Path) -> None:
     assert _messages(dataset) == {
         "masks/s.tif": "mask page 3 is 32x32 but page 3 of its image images/s.tif is 40x40 "
                        "(of 3 pages)",
-        "images + masks": "none of the 1 pairs can be used: nothing is left to train on"}
+        "images + masks": "the only pair cannot be used: nothing is left to train on"}
 
 
 def test_stack_pages_of_different_sizes_are_read_at_their_size(tmp_path: Path) -> None:

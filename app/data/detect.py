@@ -195,8 +195,9 @@ def detect_kind(summaries: Sequence[MaskSummary], encoding: str,
     sets = [ids_of(s, ignore) for s in summaries]
     many = sum(1 for ids in sets if ids is None or len(ids) > MAX_TABLE)
     if many * 2 > len(summaries):
-        return Detection("instances", f"{many} of {plural(len(summaries), 'mask')} hold more "
-                         f"than {MAX_TABLE} different values")
+        return Detection("instances", f"{many} of {plural(len(summaries), 'mask')} "
+                         f"{'holds' if many == 1 else 'hold'} more than {MAX_TABLE} different "
+                         "values")
     kept = [(s, ids) for s, ids in zip(summaries, sets) if ids is not None]
     union = set().union(*(ids for _, ids in kept))
     evidence = Evidence.of([s for s, _ in kept], [ids for _, ids in kept])

@@ -347,4 +347,5 @@ def _ambiguous(images: list[Path], masks: list[Path], base: Path, result: Pairin
     for path in images:
         name = shown(path, base)
         result.problems.append(Problem(name, "ambiguous pair: these files share one name and "
-                                       f"cannot be told apart: {', '.join(names)}", name))
+                                       f"cannot be told apart: {', '.join(names)}; keep one "
+                                       "(move the other copies out of the folder)", name))

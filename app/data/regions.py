@@ -22,27 +22,37 @@ BORDER_RADIUS = 3      # a "thin" band disappears when eroded by this many pixel
 BLEND_SHARE = 0.10     # edge blends of an anti-aliased mask cover at most this share of it
 MIN_LEVEL_SHARE = 0.002
 MIN_BLENDS = 3         # in-between values needed to call a two-level mask blended
+FRAGMENT_SHARE = 0.1   # a region with less of its value's pixels is a speck, not a blob
 
 
 def blobs_per_code(codes: np.ndarray, skip: Collection[int] = (0,)) -> dict[int, int] | None:
-    """Number of 4-connected regions of each code (codes in ``skip`` left out).
+    """Number of 4-connected regions of each code (codes in ``skip`` left out), counting
+    only regions with at least FRAGMENT_SHARE of the code's pixels: a stray speck left by
+    a brush or a resize does not make one object two.
 
     None when the mask has too many runs to be worth it (noise, not objects).
     """
     height, width = codes.shape
     change = np.ones((height, width), bool)
     change[:, 1:] = codes[:, 1:] != codes[:, :-1]
-    run_count = int(change.sum())
+    starts = np.flatnonzero(change.ravel())
+    run_count = len(starts)
     if run_count > MAX_RUNS:
         return None
+    run_length = np.diff(np.append(starts, codes.size))
     run_id = (np.cumsum(change.ravel()) - 1).reshape(height, width)
-    run_code = codes.ravel()[change.ravel()]
+    run_code = codes.ravel()[starts]
     keep = ~np.isin(run_code, np.asarray(list(skip), dtype=codes.dtype))
     same = (codes[:-1] == codes[1:]) & keep[run_id[:-1]]
     edges = np.unique(run_id[:-1][same].astype(np.int64) * run_count + run_id[1:][same])
-    roots = _union(run_count, edges // run_count, edges % run_count)
-    kept_roots = np.unique(roots[keep])
-    values, counts = np.unique(run_code[kept_roots], return_counts=True)
+    roots = _union(run_count, edges // run_count, edges % run_count)[keep]
+    sizes = np.bincount(roots, weights=run_length[keep], minlength=run_count)
+    components = np.unique(roots)
+    component_code = run_code[components]
+    values, inverse = np.unique(component_code, return_inverse=True)
+    totals = np.bincount(inverse, weights=sizes[components])
+    large = sizes[components] >= FRAGMENT_SHARE * totals[inverse]
+    counts = np.bincount(inverse[large], minlength=len(values))
     return dict(zip(values.tolist(), counts.tolist()))
 
 

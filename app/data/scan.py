@@ -451,9 +451,10 @@ def _finish(dataset: DataSet, infos: list[PairInfo]) -> None:
 
 def _whole_set_problems(dataset: DataSet) -> None:
     if dataset.found and not dataset.pairs:
-        dataset.problems.append(Problem(dataset.description, f"none of the "
-                                        f"{plural(dataset.found, 'pair')} can be used: nothing is "
-                                        "left to train on"))
+        which = ("the only pair cannot" if dataset.found == 1
+                 else f"none of the {dataset.found} pairs can")
+        dataset.problems.append(Problem(dataset.description, f"{which} be used: nothing is left "
+                                        "to train on"))
     elif dataset.pairs and not dataset.split_pairs("train"):
         dataset.problems.append(Problem(dataset.description, "the train split is empty"))
 
