@@ -134,30 +134,27 @@ def read_mask(path: str | Path, page: int = 0) -> tuple[np.ndarray, list | None]
 
 def _shape_in_alpha(color: np.ndarray, alpha: np.ndarray) -> bool:
     """True when the colour is one flat value and only the alpha channel draws the shape
-    (a stamp exported from a drawing program): the shape is then read from the alpha."""
+    (a stamp exported from a drawing program)."""
     flat = color.reshape(-1, color.shape[-1]) if color.ndim == 3 else color.reshape(-1, 1)
     return bool((flat == flat[0]).all()) and alpha.min() != alpha.max()
 
 
 def _gray_alpha(la: np.ndarray) -> np.ndarray:
-    """Gray + alpha as gray values; transparent pixels are background (0), as for RGBA."""
+    """Gray + alpha as gray values, read as RGBA masks are: transparent pixels (alpha 0)
+    are background, and a black shape drawn in the alpha alone becomes white (255)."""
     gray, alpha = la[..., 0], la[..., 1]
-    if _shape_in_alpha(gray, alpha):
-        return alpha.copy()
+    if _shape_in_alpha(gray, alpha) and not gray.any():
+        gray = np.full_like(gray, 255)
     return np.where(alpha == 0, 0, gray).astype(np.uint8)
 
 
 def _color_alpha(rgba: np.ndarray) -> np.ndarray:
-    """RGBA kept as is (alpha 0 = background), except a flat colour whose shape is in the
-    alpha: then it is that colour (white if black, which would read as background)
-    wherever the alpha is at least half, as gray + alpha masks are read."""
-    if not _shape_in_alpha(rgba[..., :3], rgba[..., 3]):
-        return rgba
-    color = rgba[0, 0, :3] if rgba[0, 0, :3].any() else np.array([255, 255, 255], np.uint8)
-    out = np.zeros_like(rgba)
-    inside = rgba[..., 3] >= 128
-    out[inside] = (*color, 255)
-    return out
+    """RGBA as is (codes_of reads alpha 0 as background), but a black shape drawn in the
+    alpha alone becomes white: black is the background colour."""
+    if _shape_in_alpha(rgba[..., :3], rgba[..., 3]) and not rgba[..., :3].any():
+        rgba = rgba.copy()
+        rgba[..., :3] = 255
+    return rgba
 
 
 def verify(path: str | Path, pages: int) -> None:
