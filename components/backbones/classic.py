@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from ..blocks import ConvBlock, make_downsample
-from . import EncoderSpec, register_encoder
+from .registry import EncoderSpec, register_encoder
 
 
 class ClassicEncoder(nn.Module):

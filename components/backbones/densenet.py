@@ -13,7 +13,7 @@ from typing import List
 import torch
 from torch import nn
 
-from . import EncoderSpec, register_encoder
+from .registry import EncoderSpec, register_encoder
 from .common import init_weights
 
 GROWTH, BLOCKS, INIT_FEATURES, BN_SIZE = 32, (6, 12, 24, 16), 64, 4

@@ -11,7 +11,7 @@ from typing import List
 import torch
 from torch import nn
 
-from . import EncoderSpec, register_encoder
+from .registry import EncoderSpec, register_encoder
 from .common import ConvNormActivation, StochasticDepth, init_weights, run_and_tap
 
 # (expand ratio, kernel, stride, in, out, blocks) per stage, width and depth 1.0

@@ -10,7 +10,7 @@ from typing import List
 import torch
 from torch import nn
 
-from . import EncoderSpec, register_encoder
+from .registry import EncoderSpec, register_encoder
 from .common import ConvNormActivation, init_weights, run_and_tap
 
 # torchvision's inverted residual setting: expansion t, channels c, repeats n, stride s.

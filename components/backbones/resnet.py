@@ -11,7 +11,7 @@ from typing import List, Optional, Type, Union
 import torch
 from torch import nn
 
-from . import EncoderSpec, register_encoder
+from .registry import EncoderSpec, register_encoder
 from .common import init_weights
 
 

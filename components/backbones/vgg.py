@@ -13,7 +13,7 @@ from typing import List, Union
 import torch
 from torch import nn
 
-from . import EncoderSpec, register_encoder
+from .registry import EncoderSpec, register_encoder
 from .common import init_weights, run_and_tap
 
 # torchvision's configurations: numbers are 3x3 convolutions, "M" a 2x2 max pooling.
