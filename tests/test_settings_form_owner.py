@@ -94,7 +94,7 @@ def test_one_edit_of_several_nodes_is_one_undo_step(panel):
     panel.selected = ["conv1", "conv2", "head"]
     panel.refresh()
     spin = panel.form.editor("filters").input_widget()
-    assert spin.lineEdit().placeholderText() == "mixed"  # 8, 8 and 2
+    assert spin.text() == "mixed"  # 8, 8 and 2
     type_into(spin, "16")
     assert [panel.doc.node(n).settings["filters"] for n in ("conv1", "conv2", "head")] == [16] * 3
     assert panel.stack.count() == 1 and panel.stack.text(0) == "Set filters of 3 nodes to 16"
