@@ -174,3 +174,13 @@ def test_checkpoint_weights_do_not_leak_into_later_random_previews(service):
     first, with_weights, again = service.results
     assert with_weights.nodes["conv1"].stats.max == 0  # zero weights, zero batch-norm scale
     assert torch.equal(first.nodes["conv1"].tensor, again.nodes["conv1"].tensor)
+
+
+def test_the_previews_import_no_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, app.previews; "
+            "print([m for m in sys.modules if m.startswith(('PySide6', 'shiboken'))])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
