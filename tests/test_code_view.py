@@ -12,7 +12,7 @@ from app.paths import RESOURCES
 from components.compiler import compile_graph
 from components.serialize import graph_from_dict
 from components.source import model_source
-from tests.helpers import chain
+from tests.helpers import chain, shown
 
 
 def small_graph():
@@ -26,12 +26,7 @@ def small_graph():
 
 @pytest.fixture
 def view(qtbot):
-    widget = CodeView(delay_ms=10)
-    qtbot.addWidget(widget)
-    widget.resize(800, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, CodeView(delay_ms=10), 800, 600)
 
 
 def test_shows_the_generated_code_of_the_whole_model(view):

@@ -11,6 +11,7 @@ from app.panels.setting_editors import (ComboEditor, SpinEditor, TextFieldEditor
 from app.panels.settings_form import SettingsForm, short_help
 from components import registry
 from components.schema import Setting, schema
+from tests.helpers import shown
 
 EVERY_KIND = schema(
     Setting("rounds", "int", 10, "How many rounds.", minimum=1, maximum=500, group="Run"),
@@ -39,12 +40,7 @@ EVERY_KIND = schema(
 
 @pytest.fixture
 def form(qtbot):
-    widget = SettingsForm(EVERY_KIND)
-    qtbot.addWidget(widget)
-    widget.resize(360, 900)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, SettingsForm(EVERY_KIND), 360, 900)
 
 
 def commits(form):

@@ -13,10 +13,11 @@ from app.panels.setting_edits import (error_text, format_value, parse_text, prep
                                       prepare_section_edit, selection_values)
 from app.panels.settings_form import SettingsForm
 from canvas.commands import CompoundCommand, SetSettingCommand
+from components import registry
 from components.compiler import analyze
 from components.errors import GraphError, SettingError, StudioError
 from components.schema import Setting, schema
-from tests.helpers import chain
+from tests.helpers import chain, shown
 
 CONV = {"filters": 8}
 
@@ -55,11 +56,7 @@ class PanelOwner:
 @pytest.fixture
 def panel(qtbot):
     doc, stack = small_graph(), QUndoStack()
-    from components import registry
-    form = SettingsForm(registry.get("Convolution").SCHEMA)
-    qtbot.addWidget(form)
-    form.show()
-    qtbot.waitExposed(form)
+    form = shown(qtbot, SettingsForm(registry.get("Convolution").SCHEMA), 320, 700)
     return PanelOwner(form, doc, stack, ["conv1"])
 
 
