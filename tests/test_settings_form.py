@@ -257,3 +257,14 @@ def test_a_mixed_spin_box_with_a_special_word_takes_the_word_or_a_number(form, q
     with qtbot.waitSignal(form.committed, timeout=3000):
         spin.stepBy(2)  # mixed -> off -> 1
     assert seen[-1] == ("patience", 1)
+
+
+def test_a_text_field_lists_found_devices_by_name_and_commits_their_value(form):
+    seen = commits(form)
+    where = form.editor("where")
+    where.set_options([("auto", "auto"), ("cpu", "cpu"), ("cuda:0 · Test GPU", "cuda:0")])
+    assert [where.combo.itemText(i) for i in range(3)] == ["auto", "cpu", "cuda:0 · Test GPU"]
+    where.combo.activated.emit(2)
+    assert seen == [("where", "cuda:0")] and where.line.text() == "cuda:0"
+    with pytest.raises(ValueError, match="'rate' has no list of words"):
+        form.editor("rate").set_options([("fast", "0.1")])

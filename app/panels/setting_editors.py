@@ -368,8 +368,23 @@ class TextFieldEditor(SettingEditor):
         self._mark(False)
         self.changing.emit(value)
 
+    def set_options(self, options: list[tuple[str, str]]) -> None:
+        """The drop-down's entries as (label, value): e.g. ("cuda:0 · NVIDIA H200",
+        "cuda:0") for the GPUs found. Picking one commits its value; typing stays free."""
+        if self.combo is None:
+            raise ValueError(f"'{self.setting.name}' has no list of words to offer")
+        text, blocked = self.line.text(), self.combo.blockSignals(True)
+        self.combo.clear()
+        for label, value in options:
+            self.combo.addItem(label, value)
+        self.line.setText(text)
+        self.combo.blockSignals(blocked)
+
     def _picked(self, index: int) -> None:
-        self._submit(self.combo.itemText(index))
+        value = self.combo.itemData(index)
+        self._submit(value if isinstance(value, str) else self.combo.itemText(index))
+        self.line.setText(self.line.text() if self.mixed else format_value(self.setting,
+                                                                           self._value))
 
     def _finished(self) -> None:
         if self.mixed and not self.line.text().strip():
