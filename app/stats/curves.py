@@ -19,7 +19,7 @@ from .history import RunHistory
 from .overlay import color_table
 from .overlay_panel import swatch
 from .plots import (BATCH_RAW, BEST, MUTED, TRAIN, VAL, HoverReadout, add_plot, curve,
-                    key_title, light_layout, set_title)
+                    key_title, light_layout, readout, set_title, show)
 
 BATCH_SMOOTH = "#334155"
 MAX_KEYS = 6
@@ -63,12 +63,32 @@ class CurvesPanel(QWidget):
         self.loss_plot, self.iou_plot = add(0, 0, "Loss"), add(0, 1, "Mean IoU")
         self.class_plot, self.dice_plot = add(0, 2, "IoU per class"), add(1, 0, "Dice")
         self.accuracy_plot, self.lr_plot = add(1, 1, "Pixel accuracy"), add(1, 2, "Learning rate")
+        self._build_loss()
+        self._build_iou()
+        self.accuracy = curve(self.accuracy_plot, VAL, symbol="o")
+        set_title(self.accuracy_plot, key_title("Pixel accuracy", [("val", VAL, False)]))
+        self.lr_batch = curve(self.lr_plot, TRAIN, long=True)
+        self.lr_epoch = curve(self.lr_plot, TRAIN, symbol="o")
+        self.readouts += [
+            readout(self.loss_plot, [("batch", self.batch_raw), ("smoothed", self.batch_smooth),
+                                     ("train", self.train_loss), ("val", self.val_loss)]),
+            readout(self.iou_plot, [("train", self.train_iou), ("val", self.val_iou)]),
+            readout(self.accuracy_plot, [("val", self.accuracy)]),
+            readout(self.lr_plot, [("per batch", self.lr_batch), ("per epoch", self.lr_epoch)])]
+        self.class_readout, self.dice_readout = readout(self.class_plot, []), \
+            readout(self.dice_plot, [])
+        self.readouts += [self.class_readout, self.dice_readout]
+
+    def _build_loss(self) -> None:
         set_title(self.loss_plot, key_title("Loss", [("batch", BATCH_SMOOTH, False),
                                                    ("train", TRAIN, False), ("val", VAL, False)]))
         self.batch_raw = curve(self.loss_plot, BATCH_RAW, width=1, long=True)
         self.batch_smooth = curve(self.loss_plot, BATCH_SMOOTH, width=1.6, long=True)
         self.train_loss = curve(self.loss_plot, TRAIN, symbol="o")
         self.val_loss = curve(self.loss_plot, VAL, symbol="o")
+
+    def _build_iou(self) -> None:
+        """Train (dashed) and val mean IoU, the best epoch's star and a line through it."""
         self.train_iou = curve(self.iou_plot, TRAIN, dashed=True)
         self.val_iou = curve(self.iou_plot, VAL, symbol="o")
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST, width=1,
@@ -78,28 +98,9 @@ class CurvesPanel(QWidget):
         self.best_point = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(BEST),
                                              brush=pg.mkBrush(BEST))
         self.iou_plot.addItem(self.best_point)
-        self.accuracy = curve(self.accuracy_plot, VAL, symbol="o")
-        set_title(self.accuracy_plot, key_title("Pixel accuracy", [("val", VAL, False)]))
-        self.lr_batch = curve(self.lr_plot, TRAIN, long=True)
-        self.lr_epoch = curve(self.lr_plot, TRAIN, symbol="o")
-        for plot in (self.iou_plot, self.class_plot, self.dice_plot, self.accuracy_plot):
-            plot.setYRange(0, 1, padding=0.02)
-            plot.enableAutoRange(axis="y")
-        self._readout(self.loss_plot, [("batch", self.batch_raw), ("smoothed", self.batch_smooth),
-                                       ("train", self.train_loss), ("val", self.val_loss)])
-        self._readout(self.iou_plot, [("train", self.train_iou), ("val", self.val_iou)])
-        self._readout(self.accuracy_plot, [("val", self.accuracy)])
-        self._readout(self.lr_plot, [("per batch", self.lr_batch), ("per epoch", self.lr_epoch)])
-        self.class_readout = self._readout(self.class_plot, [])
-        self.dice_readout = self._readout(self.dice_plot, [])
 
-    def _readout(self, plot: pg.PlotItem, named) -> HoverReadout:
-        readout = HoverReadout(plot)
-        for name, item in named:
-            readout.add(name, item)
-        readout.connect()
-        self.readouts.append(readout)
-        return readout
+    def readout_for(self, plot: pg.PlotItem) -> HoverReadout:
+        return next(r for r in self.readouts if r.plot is plot)
 
     def set_class_colors(self, colors: Sequence[Sequence[int]]) -> None:
         """The data's class colours (the same as the preview's); redraws the class curves."""
@@ -122,9 +123,9 @@ class CurvesPanel(QWidget):
             self._seen["batches"] = revisions["batches"]
             batches = self.history.batches
             x = batches.column("x")
-            self.batch_raw.setData(x, batches.column("loss"))
-            self.batch_smooth.setData(x, batches.column("smooth"))
-            self.lr_batch.setData(x, batches.column("learning_rate"))
+            show(self.batch_raw, x, batches.column("loss"))
+            show(self.batch_smooth, x, batches.column("smooth"))
+            show(self.lr_batch, x, batches.column("learning_rate"))
         if self._seen.get("epochs") != revisions["epochs"]:
             self._seen["epochs"] = revisions["epochs"]
             self._refresh_epochs()
@@ -134,14 +135,17 @@ class CurvesPanel(QWidget):
         for item, name in ((self.train_loss, "train_loss"), (self.val_loss, "val_loss"),
                            (self.train_iou, "train_mean_iou"), (self.val_iou, "mean_iou"),
                            (self.accuracy, "pixel_accuracy")):
-            item.setData(*history.epoch_curve(name))
+            show(item, *history.epoch_curve(name))
         if len(history.batches):  # the per-batch rate says it all
             self.lr_epoch.clear()
         else:  # a run replayed from metrics.jsonl alone
-            self.lr_epoch.setData(*history.epoch_curve("learning_rate"))
+            show(self.lr_epoch, *history.epoch_curve("learning_rate"))
         for group in ("iou", "train_iou", "dice"):
             for name in history.classes:
-                self._class_curve(group, name).setData(*history.epoch_curve(f"{group}:{name}"))
+                if f"{group}:{name}" in history.epochs.columns:
+                    self._class_curve(group, name)
+        for (group, name), item in self.class_curves.items():  # a class of another run: empty
+            show(item, *history.epoch_curve(f"{group}:{name}"))
         self._refresh_best()
         self._refresh_titles()
 
@@ -169,8 +173,9 @@ class CurvesPanel(QWidget):
         classes = [swatch(self._class_color(name), name)
                    for name in self.history.classes[:MAX_KEYS]]
         more = len(self.history.classes) - MAX_KEYS
-        self.key.setText("<span style='color:#6a7384'>Classes</span>&nbsp;&nbsp;" +
-                         "&nbsp;&nbsp;".join(classes) + (f"&nbsp; +{more} more" if more > 0 else ""))
+        more_text = f"&nbsp; +{more} more" if more > 0 else ""
+        self.key.setText(f"<span style='color:{MUTED}'>Classes</span>&nbsp;&nbsp;"
+                         + "&nbsp;&nbsp;".join(classes) + more_text)
 
     def _has(self, prefix: str) -> bool:
         return any(c.startswith(prefix) and np.isfinite(self.history.epochs.column(c)).any()

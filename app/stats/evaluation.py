@@ -67,6 +67,7 @@ class TestImage:
     """One test image with what the Test view draws of it. The arrays may be given, or the
     PNG paths (read when first drawn): image (h, w[, 3]), truth and prediction (h, w) ids."""
 
+    __test__ = False  # not a pytest class
     name: str
     mean_iou: float | None = None
     image: np.ndarray | Path | str | None = None

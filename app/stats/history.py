@@ -189,8 +189,8 @@ class RunHistory:
     def _add_status(self, record: feed.Record) -> None:
         if isinstance(record, feed.Started):
             self.started, self.ended = record, None
-            if record.run_dir:
-                self.run_dir = Path(record.run_dir)
+            if record.run_dir and self.run_dir is None:  # the owner's path wins: the
+                self.run_dir = Path(record.run_dir)     # child may run in another folder
             for name in record.classes:
                 self._know_class(name)
         elif isinstance(record, feed.Ended):

@@ -6,8 +6,8 @@ the colours of pixels instead of looking at screenshots.
 
 Modes (``blend`` is how strongly the masks are drawn over the image, 0..1):
   overlay       the prediction filled in class colours, the ground truth's borders in yellow
-  outlines      the image with the truth's borders yellow and the prediction's in class colours;
-                lines reach full strength at half blend (thin lines need it to be seen)
+  outlines      the image with the truth's borders yellow and the prediction's in class colours
+                (lines reach full strength at half blend: thin lines need it to be seen)
   side_by_side  image | ground truth filled | prediction filled, with a gap between
   correctness   true positive, false positive, false negative in three colours (Okabe-Ito,
                 told apart with colour blindness); a pixel of the wrong foreground class
@@ -71,13 +71,13 @@ def save_classes(path: Path, classes: np.ndarray) -> None:
 
 
 def boundaries(classes: np.ndarray) -> np.ndarray:
-    """True on the pixels of a non-background region that touch another class (4-neighbours)."""
+    """True on the pixels of a non-background region that touch another class or the
+    image's edge (4-neighbours)."""
     classes = np.asarray(classes)
-    edge = np.zeros(classes.shape, bool)
-    edge[:-1] |= classes[:-1] != classes[1:]
-    edge[1:] |= classes[1:] != classes[:-1]
-    edge[:, :-1] |= classes[:, :-1] != classes[:, 1:]
-    edge[:, 1:] |= classes[:, 1:] != classes[:, :-1]
+    padded = np.pad(classes.astype(np.int32), 1, constant_values=-1)  # the image's edge is one
+    centre = padded[1:-1, 1:-1]
+    edge = ((centre != padded[:-2, 1:-1]) | (centre != padded[2:, 1:-1])
+            | (centre != padded[1:-1, :-2]) | (centre != padded[1:-1, 2:]))
     return edge & (classes != 0) & (classes != IGNORE_INDEX)
 
 
@@ -125,11 +125,11 @@ def render(image: np.ndarray, truth: np.ndarray | None, prediction: np.ndarray,
                                 (TRUE_POSITIVE, FALSE_POSITIVE, FALSE_NEGATIVE)):
             out = tint(out, where, color, alpha)
         return out
+    line = min(1.0, 2.0 * alpha)
     if mode == "outlines":
-        line = min(1.0, 2.0 * alpha)
         out = tint(image, boundaries(prediction), table[prediction.astype(np.intp) & 255], line)
     else:
-        out, line = fill(image, prediction, table, alpha), 1.0
+        out = fill(image, prediction, table, alpha)
     if truth is not None:
         out = tint(out, boundaries(truth), TRUTH_LINE, line)
     return out

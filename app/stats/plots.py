@@ -27,7 +27,8 @@ FOREGROUND = "#1f2633"
 MUTED = "#6a7384"
 TRAIN = "#2563eb"
 VAL = "#d9480f"
-BATCH_RAW = (51, 65, 85, 55)
+BATCH_RAW = (196, 202, 211)  # "faint" as an opaque tint: a translucent 10,000-point line
+# costs the raster engine ~60 ms a repaint, an opaque one ~1.5 ms (bench_stats.py)
 BEST = "#16a34a"
 TITLE_SIZE = "9pt"
 HOVER_RATE = 30
@@ -69,7 +70,10 @@ class ValueAxis(pg.AxisItem):
 def set_title(plot: pg.PlotItem, title: str) -> None:
     """Set a (key) title without letting its text width hold the plot column open:
     pyqtgraph makes a title's width the plot's minimum, so one long title would push
-    the grid wider than a 1200 px dock."""
+    the grid wider than a 1200 px dock. An unchanged title is left alone: setting one
+    lays the whole grid out again."""
+    if plot.titleLabel.isVisible() and plot.titleLabel.text == title:
+        return
     plot.setTitle(title)
     label = plot.titleLabel
     label.setMinimumWidth(0)
@@ -97,6 +101,8 @@ def add_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int, title: str,
         axis.setPen(pg.mkPen(MUTED))
         axis.setTextPen(pg.mkPen(FOREGROUND))
         axis.enableAutoSIPrefix(False)  # "value (x0.001)" reads worse than 0.2, 0.4
+        axis.setStyle(maxTickLevel=0)  # grid lines at major ticks only: the minor ones
+        # doubled the cost of a repaint (bench_stats.py) and crowded small plots
     plot.getAxis("left").setWidth(42)
     plot.setLabel("bottom", x_label, color=MUTED, size="8pt")
     plot.getAxis("bottom").setHeight(32)
@@ -113,11 +119,20 @@ def curve(plot: pg.PlotItem, color, width: float = 1.6, dashed: bool = False,
         item.setSymbolSize(5)
         item.setSymbolPen(pg.mkPen(color))
         item.setSymbolBrush(pg.mkBrush(color))
-    if long:
+    plot.addItem(item)
+    if long:  # after addItem: the plot hands its own (off) settings to a new item
         item.setClipToView(True)
         item.setDownsampling(auto=True, method="peak")
-    plot.addItem(item)
     return item
+
+
+def show(item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+    """Hand a curve its data; one with no finite value is emptied instead (pyqtgraph warns
+    on an all-NaN series, e.g. train IoU a run does not report)."""
+    if len(y) and np.isfinite(y).any():
+        item.setData(x, y)
+    elif item.getOriginalDataset()[0] is not None:
+        item.setData(np.empty(0), np.empty(0))
 
 
 def x_as_epoch(x: float) -> str:
@@ -145,8 +160,8 @@ class HoverReadout:
 
     def connect(self) -> None:
         """Follow the mouse once the plot is in a scene."""
-        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=HOVER_RATE,
-                                     slot=self._moved)
+        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, delay=0.0,
+                                     rateLimit=HOVER_RATE, slot=self._moved)
 
     def text_at(self, x: float) -> str:
         """What the readout says at ``x`` (data coordinates): the nearest point of each
@@ -182,6 +197,16 @@ class HoverReadout:
             self.hide()
             return
         self.show_at(self.plot.vb.mapSceneToView(position).x())
+
+
+def readout(plot: pg.PlotItem, named: Sequence[tuple[str, pg.PlotDataItem]],
+            x_text: Callable[[float], str] = x_as_epoch) -> HoverReadout:
+    """A connected hover readout over the named curves of a plot."""
+    hover = HoverReadout(plot, x_text)
+    for name, item in named:
+        hover.add(name, item)
+    hover.connect()
+    return hover
 
 
 def nearest(item: pg.PlotDataItem, x: float) -> tuple[float, float] | None:

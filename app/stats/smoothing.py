@@ -32,8 +32,8 @@ class Ema:
             return math.nan
         self._biased = self._biased * self.weight + (1.0 - self.weight) * value
         self._count += 1
-        if self.weight == 0.0:
-            return value
+        if self.weight == 0.0 or self._count == 1:
+            return value  # exactly: (1 - w) v / (1 - w) would round
         return self._biased / (1.0 - self.weight ** self._count)
 
     def run(self, values: np.ndarray) -> np.ndarray:

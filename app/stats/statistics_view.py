@@ -23,7 +23,7 @@ from .smoothing import DEFAULT_WEIGHT
 from .system import SystemPanel
 from .weights import WeightsPanel
 
-REFRESH_HZ = 15
+REFRESH_HZ = 10
 IDLE = "No run shown yet. Press Train, or choose a past run in the Runs list."
 STATUS_COLORS = {"failed": "#b91c1c", "stopped": "#a16207", "finished": "#15803d"}
 
@@ -123,10 +123,9 @@ class StatisticsView(QWidget):
         self.preview.refresh()
         self.weights.refresh()
         self.system.refresh()
-        if self._status_seen != self.history.revisions["status"] + \
-                self.history.revisions["epochs"]:
-            self._status_seen = self.history.revisions["status"] + \
-                self.history.revisions["epochs"]
+        seen = self.history.revisions["status"] + self.history.revisions["epochs"]
+        if self._status_seen != seen:
+            self._status_seen = seen
             self.status.setText(self.status_text())
 
     def status_text(self) -> str:
@@ -148,14 +147,15 @@ class StatisticsView(QWidget):
             parts.append(f"best val IoU {format_value(best[1])} (epoch {best[0]})")
         if started and started.device:
             parts.append(started.device_name or started.device)
-        line = html.escape(" · ".join(parts)) if parts else html.escape(IDLE)
+        if not parts:
+            parts.append(f"{history.run_dir.name}: nothing recorded yet" if history.run_dir
+                         else IDLE)
+        line = html.escape(" · ".join(parts))
         if ended is not None:
             color = STATUS_COLORS.get(ended.status, "#1f2633")
             message = f": {ended.message}" if ended.message else ""
             line = (f"<b style='color:{color}'>{html.escape(ended.status.capitalize() + message)}"
                     f"</b> · {line}")
-        if history.run_dir and not parts:
-            line = html.escape(f"{history.run_dir.name}: no epochs recorded")
         return line
 
     def _smoothing_changed(self, value: int) -> None:

@@ -5,7 +5,8 @@ import numpy as np
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .history import RunHistory
-from .plots import TRAIN, VAL, HoverReadout, add_plot, curve, format_value, key_title, light_layout, set_title
+from .plots import (TRAIN, VAL, add_plot, curve, format_value, key_title, light_layout,
+                    readout, set_title, show)
 
 WAITING = "CPU, memory and GPU use appear here while a model trains."
 
@@ -33,15 +34,12 @@ class SystemPanel(QWidget):
                        "gpu_percent": curve(self.use_plot, VAL),
                        "memory_mb": curve(self.memory_plot, TRAIN),
                        "gpu_memory_mb": curve(self.memory_plot, VAL)}
-        self.readouts = []
-        for plot, names in ((self.use_plot, (("CPU %", "cpu_percent"), ("GPU %", "gpu_percent"))),
-                            (self.memory_plot, (("process MB", "memory_mb"),
-                                                ("GPU MB", "gpu_memory_mb")))):
-            readout = HoverReadout(plot, x_as_minutes)
-            for label, column in names:
-                readout.add(label, self.curves[column])
-            readout.connect()
-            self.readouts.append(readout)
+        named = lambda *pairs: [(label, self.curves[c]) for label, c in pairs]  # noqa: E731
+        self.readouts = [
+            readout(self.use_plot, named(("CPU %", "cpu_percent"), ("GPU %", "gpu_percent")),
+                    x_as_minutes),
+            readout(self.memory_plot, named(("process MB", "memory_mb"),
+                                            ("GPU MB", "gpu_memory_mb")), x_as_minutes)]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
@@ -56,7 +54,7 @@ class SystemPanel(QWidget):
         system = self.history.system
         minutes = system.column("t") / 60.0
         for column, item in self.curves.items():
-            item.setData(minutes, system.column(column))
+            show(item, minutes, system.column(column))
         self.summary.setText(self.summary_text())
 
     def summary_text(self) -> str:

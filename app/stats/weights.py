@@ -11,7 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .history import RunHistory
-from .plots import TRAIN, VAL, HoverReadout, add_plot, curve, key_title, light_layout, set_title
+from .plots import (TRAIN, VAL, HoverReadout, add_plot, curve, key_title, light_layout,
+                    readout, set_title, show)
 
 NO_NODE = "Select a node on the canvas to see the statistics of its weights and gradients."
 ROWS = (("weight", "Weights", TRAIN), ("grad", "Gradients", VAL))
@@ -36,6 +37,7 @@ class WeightsPanel(QWidget):
         for row, (part, label, color) in enumerate(ROWS):
             self._build_row(row, part, label, color)
         top = QHBoxLayout()
+        top.setContentsMargins(6, 2, 6, 0)
         top.addWidget(self.title, 1)
         top.addWidget(QLabel("Parameter"))
         top.addWidget(self.parameters)
@@ -62,13 +64,9 @@ class WeightsPanel(QWidget):
         self.items[part] = {"mean": mean, "upper": upper, "lower": lower, "norm": norm_curve,
                             "hist": bars}
         self.hist_plots[part] = hist
-        for plot, named in ((spread, [("mean", mean), ("mean + std", upper),
-                                      ("mean − std", lower)]), (norm, [("norm", norm_curve)])):
-            readout = HoverReadout(plot)
-            for name, item in named:
-                readout.add(name, item)
-            readout.connect()
-            self.readouts.append(readout)
+        self.readouts += [readout(spread, [("mean", mean), ("mean + std", upper),
+                                           ("mean − std", lower)]),
+                          readout(norm, [("norm", norm_curve)])]
         set_title(self.hist_plots[part], key_title(f"{label}: histogram"))
 
     def set_log_scale(self, on: bool) -> None:
@@ -113,10 +111,10 @@ class WeightsPanel(QWidget):
                 continue
             epochs = buffer.column("epoch")
             mean, std = buffer.column(f"{part}_mean"), buffer.column(f"{part}_std")
-            items["mean"].setData(epochs, mean)
-            items["upper"].setData(epochs, mean + std)
-            items["lower"].setData(epochs, mean - std)
-            items["norm"].setData(epochs, buffer.column(f"{part}_norm"))
+            show(items["mean"], epochs, mean)
+            show(items["upper"], epochs, mean + std)
+            show(items["lower"], epochs, mean - std)
+            show(items["norm"], epochs, buffer.column(f"{part}_norm"))
             self._draw_histogram(part, label, latest)
 
     def _draw_histogram(self, part: str, label: str, latest) -> None:
