@@ -116,6 +116,8 @@ def test_open_image_predicts_on_a_worker_and_saves_the_mask(view, qtbot, tmp_pat
     assert not panel.open_button.isEnabled()  # no model yet
     view.set_predictor(predictor)
     assert panel.open_button.isEnabled()
+    panel.ask_image = lambda parent: None  # the person cancels the file dialog
+    assert not panel.open_image()
     with qtbot.waitSignal(panel.predicted, timeout=10_000):
         assert panel.open_image(source)
     assert calls == [source]

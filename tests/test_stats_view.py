@@ -292,3 +292,15 @@ def test_showing_another_run_leaves_nothing_of_the_first(view, tmp_path):
     view.refresh()
     assert curve_data(view.curves.val_iou)[0].size == 0
     assert view.status.text() == "No run shown yet. Press Train, or choose a past run in the Runs list."
+
+
+def test_class_colours_of_the_data_reach_curves_and_preview(view, tmp_path):
+    view.start_run(tmp_path)
+    view.replay(synthetic_events(epochs=1, batches=2, run_dir=tmp_path))
+    view.refresh()
+    view.set_class_colors([(0, 0, 0), (10, 20, 200), (200, 100, 0)])
+    view.refresh()
+    pen = view.curves.class_curves[("iou", "nucleus")].opts["pen"]
+    assert pen.color().getRgb()[:3] == (10, 20, 200)
+    assert tuple(view.preview.overlay.table[2]) == (200, 100, 0)
+    assert "rgb(10,20,200)" in view.preview.overlay.legend.text()
