@@ -26,6 +26,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
+from app.processes import mtime, process_alive
+from app.project import write_json_atomic
+
 RUN_FILE, METRICS_FILE, EVENTS_FILE, PROJECT_FILE = ("run.json", "metrics.jsonl",
                                                       "events.jsonl", "project.json")
 LAST, BEST = "last.pt", "best.pt"
@@ -159,9 +162,7 @@ def save_evaluation(run_dir: Path, result: dict[str, Any]) -> Path:
     """Keep an `eval` result in its run directory (eval_<split>.json), atomically, so the
     comparison of runs can read it later."""
     target = Path(run_dir) / f"eval_{result.get('split', 'test')}.json"
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    os.replace(temporary, target)
+    write_json_atomic(target, result)
     return target
 
 
@@ -276,28 +277,11 @@ def _alive(path: Path, record: dict[str, Any], active: set[Path], now: float | N
     if path.resolve() in active:
         return True
     pid = record.get("pid")
-    if isinstance(pid, int) and not isinstance(pid, bool) and os.name == "posix" \
+    if isinstance(pid, int) and not isinstance(pid, bool) \
             and record.get("host", socket.gethostname()) == socket.gethostname():
-        return _process_exists(pid)
-    newest = max((_mtime(path / name) for name in RUN_MARKERS), default=0.0)
+        return process_alive(pid)
+    newest = max((mtime(path / name) for name in RUN_MARKERS), default=0.0)
     return (time.time() if now is None else now) - newest < STALE_SECONDS
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: existence check only (POSIX)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def _sort_key(info: RunInfo) -> tuple[float, str]:

@@ -188,7 +188,7 @@ def test_smoothing_change_recomputes_the_whole_series():
 
 def test_qt_free_modules_import_no_qt():
     code = ("import sys, app.stats.feed, app.stats.history, app.stats.overlay, "
-            "app.stats.evaluation, app.runs; "
+            "app.stats.evaluation, app.runs, app.processes; "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('PySide6', 'shiboken6', 'pyqtgraph'))))")
     out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True,
