@@ -34,6 +34,9 @@ ENCODER_SETTINGS = (
             minimum=1, maximum=5, group="Encoder", when=CLASSIC),
     Setting("base_filters", "int", 64, "Channels at full size; doubled at every level.",
             minimum=1, maximum=512, group="Encoder", when=CLASSIC),
+    Setting("max_filters", "int", "none", "Channels stop doubling at this number ('none': "
+            "no cap); nnU-Net caps a 2D U-Net at 512.", minimum=1, maximum=16384,
+            special=("none",), group="Encoder", when=CLASSIC),
     Setting("pooling", "choice", "max", "How the encoder halves the size.",
             choices=("max", "avg", "strided_conv"), group="Encoder", when=CLASSIC),
     Setting("dropout", "float", 0.0, "Dropout at the end of the encoder (as in the paper).",
@@ -163,6 +166,7 @@ class UNet(Component):
         options = {"in_channels": in_channels}
         if self.encoder_name == "classic":
             options.update(depth=s["depth"], base_filters=s["base_filters"],
+                           max_filters=s["max_filters"],
                            convs=s["convs_per_level"], activation=s["activation"],
                            batch_norm=s["batch_norm"], pooling=s["pooling"])
         encoder = make_encoder(self.encoder_name, **options)

@@ -199,3 +199,13 @@ def test_unet_with_a_bad_backbone_name_is_refused():
     with pytest.raises(ShapeError, match="no single Target"):
         registry.create("UNet", {"backbone": "resnet18"}).output_shape(
             {"in": (3, 64, 64)}, BuildContext())
+
+
+def test_max_filters_stops_the_classic_encoder_doubling():
+    capped = registry.create("UNet", {"depth": 4, "base_filters": 32, "max_filters": 128})
+    model = capped.build({"in": (1, 64, 64)}, BuildContext(classes=2))
+    assert list(model.encoder.out_channels) == [32, 64, 128, 128, 128]
+    out = model(torch.zeros(1, 1, 64, 64))
+    assert tuple(out.shape) == (1, 2, 64, 64)
+    uncapped = registry.create("UNet", {"depth": 4, "base_filters": 32})
+    assert list(uncapped.taps()[0]) == [32, 64, 128, 256, 512]

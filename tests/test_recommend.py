@@ -72,7 +72,7 @@ def test_small_gray_images_get_a_whole_image_input_and_the_minimum_batch(tmp_pat
     assert rec.batch_size == 2  # 5 % of 6 samples is 0; a batch holds at least 2
     assert rec.training == {"epochs": 300, "batch_size": 2, "optimizer": "adam",
                             "learning_rate": 0.001}  # 2000 steps / 3 per epoch, capped
-    assert rec.data == {"fit": "resize"} and rec.pending == {} and rec.fits
+    assert rec.data == {"fit": "resize"} and rec.fits
     assert "Batch size 2" in " ".join(rec.reasons)
     assert "at least 2 (batch normalization)" in " ".join(rec.reasons)
     assert "No class weights" in " ".join(rec.reasons)
@@ -97,8 +97,8 @@ def test_large_rgb_images_are_tiled_at_the_deepest_unet(tmp_path):
     assert rec.memory.total(rec.batch_size) <= BUDGET.bytes
     assert rec.node_settings("input")["channels"] == 3 and rec.data == {"fit": "tile"}
     assert any("512x512 tiles" in r and "(6.0 per image, 18 in all)" in r for r in rec.reasons)
-    assert any("deepest level has 1024 filters where nnU-Net keeps 512" in r
-               for r in rec.reasons)
+    assert rec.node_settings("unet")["max_filters"] == 512
+    assert any("doubling at every level to 512 at the bottleneck" in r for r in rec.reasons)
 
 
 def test_when_the_model_does_not_fit_it_says_so_and_proposes_the_next_smaller(tmp_path):
@@ -133,10 +133,7 @@ def test_a_rare_class_gets_class_weights(tmp_path):
     compiles(rec)
     shares = rec.fingerprint.class_shares
     assert shares[2] == pytest.approx(4 / (64 * 64)) and shares[0] > 0.01 and shares[1] > 0.01
-    if "class_weights" in registry.get("Target").SCHEMA:
-        assert rec.node_settings("target")["class_weights"] == "auto"
-    else:  # the metrics branch adds the setting; until then the value waits with the proposal
-        assert rec.pending == {"target": {"class_weights": "auto"}}
+    assert rec.node_settings("target")["class_weights"] == "auto"
     assert [c.name for c in rec.classes] == [c.name for c in dataset.classes]
     assert [c.color for c in rec.classes] == [c.color for c in dataset.classes]
     assert any("'class 2' 0.10% of the training pixels, under 1%" in r for r in rec.reasons)

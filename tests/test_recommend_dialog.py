@@ -61,10 +61,3 @@ def test_warnings_and_errors_are_shown_above_the_details(qtbot, planned, tmp_pat
     assert dialog.recommendation is None and not dialog.apply_button.isEnabled()
     assert "no usable image/mask pairs" in dialog.warnings.text()
     assert dialog.headline.text() == "No recommendation for this data."
-
-
-def test_settings_kept_for_later_are_listed(planned):
-    _, rec = planned
-    if not rec.pending:
-        pytest.skip("the Target declares class_weights on this branch")
-    assert "<b>Later (target)</b></td><td>class weights auto" in details_html(rec)

@@ -206,7 +206,6 @@ def details_html(rec: Recommendation) -> str:
     settings = [("Training", _pairs(rec.training)), ("Data", _pairs(rec.data)),
                 ("Memory", f"{gib(rec.memory.total(rec.batch_size))} of {gib(rec.budget.bytes)} "
                            f"({rec.budget.device})")]
-    settings += [(f"Later ({node})", _pairs(values)) for node, values in rec.pending.items()]
     rows = "".join(f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>"
                    for k, v in settings)
     return (f"<p style='margin-bottom:2px'><b>Why</b></p><ul style='margin-top:0'>{reasons}</ul>"

@@ -8,65 +8,22 @@ applies it as one undo step.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from app.data.dataset_info import DataSet
 from app.data.spec import ClassInfo
-from components import registry
 from components.graph import GraphDocument
 from components.serialize import graph_to_dict
 
 from .fingerprint import Fingerprint, fingerprint
 from .memory import MemoryBudget, MemoryEstimate, device_budget, estimate_memory
 from .reasons import explain
+from .recommendation import Attempt, Recommendation
 from .rules import (BASE_FILTERS, BATCH_SHARE, MAX_BOTTLENECK, MAX_FILTERS, MIN_BATCH,
                     MIN_FILTERS, RESIZE_SLACK, UNET_STYLE, fit_size, max_depth, rare_classes,
                     shrink, training_settings)
 
 Estimator = Callable[[GraphDocument], MemoryEstimate]
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One planned size the memory estimate refused (the reasons list them)."""
-
-    size: tuple[int, int]
-    filters: int
-    needs: int
-
-
-@dataclass
-class Recommendation:
-    """A proposed model and training set-up, with the reasons for each choice."""
-
-    graph: dict[str, Any]           # a graph section (graph_from_dict takes it)
-    training: dict[str, Any]        # training keys to set
-    data: dict[str, Any]            # data keys to set ("fit")
-    pending: dict[str, dict[str, Any]]  # node id -> settings its component does not declare yet
-    classes: list[ClassInfo]
-    fingerprint: Fingerprint
-    input_size: tuple[int, int]
-    depth: int
-    base_filters: int
-    fit: str
-    samples: int
-    batch_size: int
-    memory: MemoryEstimate
-    budget: MemoryBudget
-    fits: bool
-    attempts: list[Attempt] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str:
-        h, w = self.input_size
-        return (f"Input {self.fingerprint.channels}x{h}x{w} → U-Net (depth {self.depth}, "
-                f"{self.base_filters} filters) → Target ({len(self.classes)} classes)")
-
-    def node_settings(self, node_id: str) -> dict[str, Any]:
-        return next(n["settings"] for n in self.graph["nodes"] if n["id"] == node_id)
 
 
 def recommend(dataset: DataSet, budget: MemoryBudget | None = None,
@@ -96,7 +53,7 @@ def recommend(dataset: DataSet, budget: MemoryBudget | None = None,
     doc = build_graph(fp, size, depth, filters)
     rec = Recommendation(
         graph=graph_to_dict(doc), training=training_settings(samples, batch),
-        data={"fit": fit}, pending={}, classes=list(fp.classes), fingerprint=fp,
+        data={"fit": fit}, classes=list(fp.classes), fingerprint=fp,
         input_size=size, depth=depth, base_filters=filters, fit=fit, samples=samples,
         batch_size=batch, memory=memory, budget=budget, fits=fitting >= MIN_BATCH,
         attempts=attempts)
@@ -122,9 +79,7 @@ def build_graph(fp: Fingerprint, size: tuple[int, int], depth: int,
     doc.add_node("Input", (0.0, 0.0), {"channels": fp.channels, "height": size[0],
                                        "width": size[1], "normalization": "per_image"},
                  node_id="input")
-    unet = {**UNET_STYLE, "depth": depth, "base_filters": filters}
-    if "max_filters" in registry.get("UNet").SCHEMA:  # a cap, once the component has one
-        unet["max_filters"] = MAX_FILTERS
+    unet = {**UNET_STYLE, "depth": depth, "base_filters": filters, "max_filters": MAX_FILTERS}
     doc.add_node("UNet", (280.0, 0.0), unet, node_id="unet")
     doc.add_node("Target", (560.0, 0.0), {"classes": max(2, len(fp.classes)), "loss": "dice_ce"},
                  node_id="target")
@@ -138,10 +93,6 @@ def build_graph(fp: Fingerprint, size: tuple[int, int], depth: int,
 
 
 def _weigh_classes(rec: Recommendation) -> None:
-    """class_weights "auto" when a class is rare; kept aside when the Target lacks it."""
-    weights = "auto" if rare_classes(rec.fingerprint) else "none"
+    """class_weights "auto" when a class is rare (under RARE_SHARE of the pixels)."""
     target = next(n for n in rec.graph["nodes"] if n["id"] == "target")
-    if "class_weights" in registry.get("Target").SCHEMA:
-        target["settings"]["class_weights"] = weights
-    elif weights != "none":
-        rec.pending["target"] = {"class_weights": weights}
+    target["settings"]["class_weights"] = "auto" if rare_classes(rec.fingerprint) else "none"

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components import registry
 
 from . import rules
 from .memory import gib
 
 if TYPE_CHECKING:
-    from .planner import Recommendation
+    from .recommendation import Recommendation
 
 
 def explain(rec: "Recommendation", fitting: int) -> None:
@@ -71,13 +70,10 @@ def _size_reason(rec: "Recommendation") -> str:
 
 
 def _filters_reason(rec: "Recommendation") -> str:
-    top = rec.base_filters * 2 ** rec.depth
+    top = min(rec.base_filters * 2 ** rec.depth, rules.MAX_FILTERS)
     text = (f"{rec.base_filters} filters at full size, doubling at every level to {top} at "
             f"the bottleneck (nnU-Net's 2D U-Net starts at {rules.BASE_FILTERS}, capped at "
             f"{rules.MAX_FILTERS}).")
-    if top > rules.MAX_FILTERS and "max_filters" not in registry.get("UNet").SCHEMA:
-        text += (f" The U-Net component has no cap, so its deepest level has {top} filters "
-                 f"where nnU-Net keeps {rules.MAX_FILTERS}.")
     if rec.base_filters < rules.BASE_FILTERS:
         text += " Fewer than 32 because even the smallest Input did not fit the memory."
     return text
@@ -123,7 +119,4 @@ def _loss_reasons(rec: "Recommendation") -> list[str]:
                        for i in rare)
     lines.append(f"Class weights 'auto' (inverse pixel frequency): {shares} of the training "
                  f"pixels, under {rules.RARE_SHARE:.0%}.")
-    if rec.pending:
-        lines.append("This Target has no class_weights setting yet; the weights are kept with "
-                     "the proposal and applied once it has.")
     return lines

@@ -11,14 +11,15 @@ from .registry import EncoderSpec, register_encoder
 
 
 class ClassicEncoder(nn.Module):
-    """depth + 1 levels; level i has base_filters * 2**i channels at stride 2**i."""
+    """depth + 1 levels; level i has base_filters * 2**i channels (at most max_filters)
+    at stride 2**i."""
 
     def __init__(self, in_channels: int, depth: int = 4, base_filters: int = 64,
                  convs: int = 2, activation: str = "relu", batch_norm: bool = True,
-                 pooling: str = "max") -> None:
+                 pooling: str = "max", max_filters: int | str = "none") -> None:
         super().__init__()
         self.out_channels, self.strides = (list(t) for t in classic_taps(
-            {"depth": depth, "base_filters": base_filters}))
+            {"depth": depth, "base_filters": base_filters, "max_filters": max_filters}))
         # stage 0 works at full size; every later stage first halves the size.
         self.stages = nn.ModuleList()
         previous = in_channels
@@ -38,7 +39,9 @@ class ClassicEncoder(nn.Module):
 
 def classic_taps(options: Mapping) -> tuple[tuple[int, ...], tuple[int, ...]]:
     depth, base = options.get("depth", 4), options.get("base_filters", 64)
-    return (tuple(base * 2 ** i for i in range(depth + 1)),
+    cap = options.get("max_filters", "none")
+    return (tuple(base * 2 ** i if cap == "none" else min(base * 2 ** i, cap)
+                  for i in range(depth + 1)),
             tuple(2 ** i for i in range(depth + 1)))
 
 
