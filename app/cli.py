@@ -45,6 +45,21 @@ def cmd_code(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_data(args: argparse.Namespace) -> int:
+    """JSON: the data scan (pairs, mask kind and evidence, classes, problems, notes);
+    exit 1 when there are problems the project does not skip."""
+    from app.data.report import scan_report
+    from app.data.scan import ready_problems, scan
+
+    project = load_project(args.project)
+    dataset = scan(project.data, project.folder)
+    problems = ready_problems(project, dataset)
+    print(json.dumps(scan_report(dataset, problems), indent=2))
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from app.system_libraries import install_advice
 
@@ -59,6 +74,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "info": (cmd_info, "print JSON with every node's output shape, parameters and errors"),
     "code": (cmd_code, "print the generated PyTorch source of the model"),
+    "data": (cmd_data, "print JSON with the data scan: pairs, classes, problems, notes"),
 }
 
 

@@ -19,6 +19,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
 
+from app.processes import mtime, process_alive
 from app.project import Project, project_from_dict, write_json_atomic
 from components.errors import ProjectFileError
 
@@ -68,10 +69,10 @@ class RecoveryStore:
     def orphans(self) -> list[RecoveryFile]:
         """Recovery files of sessions that are gone, newest first; unreadable ones skipped."""
         found = []
-        for path in sorted(self.folder.glob("recovery-*.json"), key=_mtime, reverse=True):
+        for path in sorted(self.folder.glob("recovery-*.json"), key=mtime, reverse=True):
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-                if _process_alive(int(data.get("pid", -1))):
+                if process_alive(int(data.get("pid", -1))):
                     continue
                 project = data["project"]
                 found.append(RecoveryFile(path, str(project.get("name", "Untitled")),
@@ -94,34 +95,6 @@ def load_recovery(entry: RecoveryFile) -> Project:
 
 def remove_recovery(entry: RecoveryFile) -> None:
     entry.path.unlink(missing_ok=True)
-
-
-def _process_alive(pid: int) -> bool:
-    """Whether a process with this id runs now (a recovery file's owner)."""
-    if pid == os.getpid():
-        return True
-    if pid <= 0:
-        return False
-    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C there
-        import ctypes
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)
-        if handle:
-            ctypes.windll.kernel32.CloseHandle(handle)
-        return bool(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 class Autosaver(QObject):

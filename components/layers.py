@@ -10,7 +10,7 @@ from typing import List
 import torch
 from torch import nn
 
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "none")
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "none")
 UNET_ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu")
 
 
@@ -24,6 +24,7 @@ def make_activation(name: str) -> nn.Module:
         "silu": lambda: nn.SiLU(inplace=True),
         "sigmoid": nn.Sigmoid,
         "tanh": nn.Tanh,
+        "softmax": lambda: nn.Softmax(dim=1),  # over the channels: a U-Net's output
         "none": nn.Identity,
     }
     return factories[name]()

@@ -27,3 +27,12 @@ def write_project(path: Path, graph: dict[str, Any], **extra: Any) -> Path:
     data.update(extra)
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
+
+
+def shown(qtbot: Any, widget: Any, width: int, height: int) -> Any:
+    """A widget handed to qtbot, resized and shown (offscreen), once it is exposed."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget

@@ -23,15 +23,26 @@ from helpers import chain
 # Keep tensors tiny so a hundred examples run in seconds.
 LIMITS = {"filters": 6, "base_filters": 3, "kernel_size": 5, "stride": 3, "dilation": 2,
           "scale": 2, "size": 3, "depth": 3, "inputs": 3, "convs_per_level": 2, "classes": 4,
-          "out_channels": 4}
+          "out_channels": 4, "decoder_channels": 6}
 MIDDLE_TYPES = ["Convolution", "Pooling", "Upsample", "Merge", "UNet"]
+# Backbones have their own contract test (tests/test_backbones.py); pretrained weights
+# would be read from disk or the network.
+FIXED = {"backbone": st.just("none"), "pretrained": st.just("none"),
+         "weights_file": st.just("")}
 
 
 def value_strategy(setting):
+    if setting.name in FIXED:
+        return FIXED[setting.name]
     if setting.kind == "bool":
         return st.booleans()
     if setting.kind == "choice":
         return st.sampled_from(setting.choices)
+    if setting.kind == "floats":
+        lists = st.lists(st.integers(1, LIMITS.get(setting.name, 8)), min_size=1, max_size=5)
+        return st.one_of(lists.map(tuple), st.sampled_from(setting.special or (setting.default,)))
+    if setting.kind == "text":
+        return st.sampled_from(setting.choices or (setting.default,))
     if setting.kind == "float":
         return st.floats(setting.minimum, setting.maximum)
     if setting.kind == "floats":

@@ -107,3 +107,62 @@ def test_huge_png_header_states_its_size(tmp_path: Path) -> None:
 def test_rgba_instances_have_transparent_background() -> None:
     rgba = rgba_instances(instance_mask())
     assert (rgba[0, 0] == 0).all() and len(np.unique(rgba[rgba[..., 3] > 0][:, :3], axis=0)) == 3
+
+
+def numbered_discs(count: int, size: int = 96, seed: int = 0, radius: int = 5) -> np.ndarray:
+    """uint8 instance ids 1..count: separate discs (as cells in a microscope image)."""
+    rng = np.random.default_rng(seed)
+    ids = np.zeros((size, size), np.uint8)
+    y, x = np.mgrid[0:size, 0:size]
+    placed = 0
+    while placed < count:
+        cy, cx = rng.integers(radius + 1, size - radius - 1, 2)
+        distance = (y - cy) ** 2 + (x - cx) ** 2
+        if (ids[distance <= (radius + 2) ** 2] != 0).any():
+            continue
+        placed += 1
+        ids[distance <= radius ** 2] = placed
+    return ids
+
+
+def noise_image(seed: int, size: int = 96, channels: int = 1) -> np.ndarray:
+    shape = (size, size) if channels == 1 else (size, size, channels)
+    return (np.random.default_rng(seed).random(shape) * 255).astype(np.uint8)
+
+
+def with_void_border(ids: np.ndarray, width: int = 2, void: int = 255) -> np.ndarray:
+    """VOC style: a band of ``void`` ``width`` pixels each side of every object outline."""
+    out = ids.copy()
+    edge = np.zeros(ids.shape, bool)
+    edge[1:] |= ids[1:] != ids[:-1]
+    edge[:-1] |= ids[1:] != ids[:-1]
+    edge[:, 1:] |= ids[:, 1:] != ids[:, :-1]
+    edge[:, :-1] |= ids[:, 1:] != ids[:, :-1]
+    band = edge.copy()
+    for _ in range(width - 1):
+        grown = band.copy()
+        grown[1:] |= band[:-1]
+        grown[:-1] |= band[1:]
+        grown[:, 1:] |= band[:, :-1]
+        grown[:, :-1] |= band[:, 1:]
+        band = grown
+    out[band] = void
+    return out
+
+
+VOC_COLORS = [(0, 0, 0), (128, 0, 0), (0, 128, 0), (128, 128, 0), (0, 0, 128), (128, 0, 128),
+              (0, 128, 128), (128, 128, 128), (64, 0, 0), (192, 0, 0), (64, 128, 0),
+              (192, 128, 0), (64, 0, 128), (192, 0, 128), (64, 128, 128), (192, 128, 128),
+              (0, 64, 0), (128, 64, 0), (0, 192, 0), (128, 192, 0), (0, 64, 128)]
+
+
+def voc_palette() -> list[tuple[int, int, int]]:
+    """VOC's 256-entry palette: classes 0..20, then black, and 255 the void colour."""
+    return VOC_COLORS + [(0, 0, 0)] * (255 - len(VOC_COLORS)) + [(224, 224, 192)]
+
+
+def test_numbered_discs_are_separate_blobs() -> None:
+    ids = numbered_discs(12, seed=1)
+    assert sorted(np.unique(ids).tolist()) == list(range(13))
+    border = with_void_border(ids)
+    assert 255 in border and (border[ids == 0] != 255).sum() > 0

@@ -32,8 +32,16 @@ def test_empty_folder(tmp_path: Path) -> None:
 
 
 def test_folder_that_does_not_exist(tmp_path: Path) -> None:
+    (tmp_path / "masks").mkdir()
     dataset = scan({**FOLDERS, "images": "nowhere"}, tmp_path)
     assert _messages(dataset) == {"nowhere": "images folder not found"}
+
+
+def test_both_folders_missing_are_both_reported(tmp_path: Path) -> None:
+    """Only the images folder was named when both were missing (issue 14, item 3)."""
+    dataset = scan({**FOLDERS, "images": "nowhere", "masks": "nomasks"}, tmp_path)
+    assert _messages(dataset) == {"nowhere": "images folder not found",
+                                  "nomasks": "masks folder not found"}
 
 
 def test_orphans_on_both_sides(tmp_path: Path) -> None:
@@ -57,7 +65,8 @@ def test_corrupt_truncated_and_non_image_files(tmp_path: Path) -> None:
     messages = _messages(dataset)
     assert "truncated" in messages["images/001.png"] or "corrupt" in messages["images/001.png"]
     assert messages["masks/002.png"].startswith("not an image file Pillow can read")
-    assert messages["images/readme.txt"].startswith("not an image file (extension '.txt'")
+    assert "images/readme.txt" not in messages  # a note, not a problem (issue 9, case 9)
+    assert any("readme.txt" in note for note in dataset.notes)
     assert [p.key for p in dataset.pairs] == ["images/000.png", "images/003.png"]
 
 
@@ -73,7 +82,7 @@ def test_page_count_differs(tmp_path: Path) -> None:
     save_stack(tmp_path / "images" / "s.tif", [scene(i)[0][..., 0] for i in range(3)])
     save_stack(tmp_path / "masks" / "s.tif", [scene(i)[1] for i in range(2)])
     dataset = scan(FOLDERS, tmp_path)
-    assert "mask has 2 page(s) but its image images/s.tif has 3" in str(dataset.problems)
+    assert "mask has 2 pages but its image images/s.tif has 3" in str(dataset.problems)
 
 
 def test_huge_and_tiny_images(tmp_path: Path) -> None:

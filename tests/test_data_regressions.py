@@ -186,7 +186,8 @@ def test_tiling_a_small_image_pads_with_class_0(tmp_path: Path) -> None:
     image, labels = SegmentationDataset(dataset, "train", 3, (32, 32))[0]
     assert labels.shape == (32, 32) and set(labels.unique().tolist()) == {0, 1, 2}
     assert (labels[20:] == 0).all() and (labels[:, 20:] == 0).all() and (image[:, 20:] == 0).all()
-    assert (labels[5:10, 5:10] == 1).all()
+    assert (labels[5:10, 5:10] == 2).all()  # colours after the background: by code, blue first
+    assert (labels[12:15, 3:8] == 1).all()
 
 
 def test_project_without_an_input_is_refused_by_name(tmp_path: Path) -> None:

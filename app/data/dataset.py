@@ -6,13 +6,17 @@ cached together. Decoded samples go to a SampleCache shared by the loader's
 worker processes, so from the second epoch on an epoch costs copies, not
 decoding. Augmentation runs per batch in the workers (collate), on the training
 split only. Images leave as float32 in [0, 1]; the model's Input normalizes.
+Masks leave as int64 class ids, IGNORE_INDEX where the data's ignore value is.
+
+FullImageDataset gives whole pages at their own size, for evaluation: a metric
+must count each pixel of an image once, at the size ``predict`` sees it.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -21,9 +25,9 @@ from torch.utils.data import DataLoader, Dataset
 from .augment import Augmenter
 from .cache import SampleCache
 from .dataset_info import DataSet, PairInfo
+from .masks import MaskDecoder
 from .images import (crop_padded, describe_error, read_image, read_mask, resize_image,
                      resize_nearest, tile_origins, to_channels)
-from .lossy import is_lossy
 from .pairing import shown
 from .problems import DataProblemsError, Problem
 from .sources import cache_root
@@ -50,9 +54,10 @@ def sample_refs(pairs: list[PairInfo], fit: str, size: tuple[int, int]) -> list[
     for index, info in enumerate(pairs):
         for page in range(info.pages):
             if fit == "tile":
+                height, width = info.page_size(page)
                 refs += [SampleRef(index, page, top, left)
-                         for top in tile_origins(info.height, size[0])
-                         for left in tile_origins(info.width, size[1])]
+                         for top in tile_origins(height, size[0])
+                         for left in tile_origins(width, size[1])]
             else:
                 refs.append(SampleRef(index, page))
     return refs
@@ -89,9 +94,7 @@ class SegmentationDataset(Dataset):
         """Decode the sample's page once and store all its tiles in the cache (if any)."""
         ref = self.samples[index]
         info = self.pairs[ref.pair]
-        image = self._read(info, info.pair.image, lambda: to_channels(
-            read_image(info.pair.image, ref.page), self.channels))
-        raw, _ = self._read(info, info.pair.mask, lambda: read_mask(info.pair.mask, ref.page))
+        image, raw = read_page(info, ref.page, self.channels, self.base)
         wanted = None
         siblings = self._siblings[(ref.pair, ref.page)] if self.cache is not None else [index]
         for sibling in siblings:
@@ -105,16 +108,6 @@ class SegmentationDataset(Dataset):
         assert wanted is not None
         return wanted
 
-    def _read(self, info: PairInfo, path: Path, work: Callable[[], Any]) -> Any:
-        """Run a decode; a failure names the file, as the scan would have (the scan read
-        every file, so this means a file changed or vanished since)."""
-        try:
-            return work()
-        except Exception as error:  # reported with the file's name, never a bare traceback
-            name = shown(path, self.base)
-            raise DataProblemsError([Problem(name, f"{describe_error(error)} (the file changed "
-                                             "after the scan?)", info.key)]) from error
-
     def _fit(self, info: PairInfo, image: np.ndarray, raw: np.ndarray, ref: SampleRef
              ) -> tuple[np.ndarray, np.ndarray]:
         if self.fit == "tile":  # the mask is padded after decoding: padding is class 0, where
@@ -122,12 +115,7 @@ class SegmentationDataset(Dataset):
             raw = raw[ref.top:ref.top + self.size[0], ref.left:ref.left + self.size[1]]
         else:
             raw = resize_nearest(raw, self.size)
-        labels, bad = self.decoder.classes_of(raw, is_lossy(info.pair.mask))
-        if bad:
-            name = shown(info.pair.mask, self.base)
-            raise DataProblemsError([Problem(name, "mask values outside the class set: "
-                                             f"{', '.join(map(self.decoder.describe_code, bad))}"
-                                             " (the file changed after the scan?)", info.key)])
+        labels = decode_classes(self.decoder, info, raw, self.base)
         return resize_image(image, self.size), crop_padded(labels, 0, 0, self.size)
 
     def _store(self, pixels: np.ndarray) -> torch.Tensor:
@@ -135,6 +123,76 @@ class SegmentationDataset(Dataset):
         if self.image_dtype == torch.uint8:
             return tensor.mul(255.0).round_().clamp_(0, 255).to(torch.uint8)
         return tensor.to(torch.float16)
+
+
+def read_page(info: PairInfo, page: int, channels: int, base: Path
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """One page's image (h, w, channels) in [0, 1] and raw mask; a failure names the file,
+    as the scan would have (it read every file, so the file changed or vanished since)."""
+    image = _read(info, info.pair.image, base,
+                  lambda: to_channels(read_image(info.pair.image, page), channels))
+    raw, _ = _read(info, info.pair.mask, base, lambda: read_mask(info.pair.mask, page))
+    return image, raw
+
+
+def _read(info: PairInfo, path: Path, base: Path, work: Callable[[], Any]) -> Any:
+    try:
+        return work()
+    except Exception as error:  # reported with the file's name, never a bare traceback
+        name = shown(path, base)
+        raise DataProblemsError([Problem(name, f"{describe_error(error)} (the file changed "
+                                         "after the scan?)", info.key)]) from error
+
+
+def decode_classes(decoder: MaskDecoder, info: PairInfo, raw: np.ndarray, base: Path
+                   ) -> np.ndarray:
+    """Class ids (uint8, IGNORE_INDEX where ignored) of a raw mask, or DataProblemsError."""
+    labels, bad = decoder.classes_of(raw, info.summary.snapped)
+    if bad:
+        name = shown(info.pair.mask, base)
+        raise DataProblemsError([Problem(name, "mask values outside the class set: "
+                                         f"{', '.join(map(decoder.describe_code, bad))}"
+                                         " (the file changed after the scan?)", info.key)])
+    return labels
+
+
+@dataclass(frozen=True)
+class FullImage:
+    """One whole page for evaluation, at the image's own size.
+
+    ``name`` is the image file as the scan shows it (relative to the project folder),
+    with ``#page`` (1 = first) for a page of a multi-page TIFF.
+    """
+
+    name: str
+    image: torch.Tensor   # float32 (C, H, W) in [0, 1]
+    mask: torch.Tensor    # int64 (H, W) class ids; ignored pixels are IGNORE_INDEX
+
+
+class FullImageDataset(Dataset):
+    """Every page of every pair of one split, whole and at its own size (not resized,
+    not tiled, not augmented, not cached): what evaluation and ``predict`` compare."""
+
+    def __init__(self, dataset: DataSet, split: str, channels: int) -> None:
+        self.pairs = dataset.split_pairs(split)
+        self.decoder, self.base, self.channels = dataset.decoder, dataset.base, channels
+        self.ignore_index = dataset.ignore_index
+        self.pages = [(index, page) for index, info in enumerate(self.pairs)
+                      for page in range(info.pages)]
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def __getitem__(self, index: int) -> FullImage:
+        pair, page = self.pages[index]
+        info = self.pairs[pair]
+        image, raw = read_page(info, page, self.channels, self.base)
+        labels = decode_classes(self.decoder, info, raw, self.base)
+        pixels = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+        return FullImage(info.page_name(page), pixels, torch.from_numpy(labels).long())
+
+    def __iter__(self) -> Iterator[FullImage]:
+        return (self[i] for i in range(len(self)))
 
 
 class AugmentingCollate:

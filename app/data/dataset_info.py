@@ -13,7 +13,7 @@ from typing import Any
 from .masks import MaskDecoder, MaskSummary, unpack
 from .pairing import Pair
 from .problems import Problem
-from .spec import ClassInfo, DataSpec
+from .spec import IGNORE_INDEX, IGNORE_NONE, ClassInfo, DataSpec
 from .split import SPLITS
 
 
@@ -30,10 +30,36 @@ class PairInfo:
     summary: MaskSummary
     split: str = ""
     class_pixels: list[int] = field(default_factory=list)
+    page_sizes: tuple[tuple[int, int], ...] = ()  # (width, height) of each page
+    ignored_pixels: int = 0
 
     @property
     def key(self) -> str:
         return self.pair.key
+
+    def page_size(self, page: int) -> tuple[int, int]:
+        """(height, width) of one page: the pages of a stack may differ in size."""
+        if page < len(self.page_sizes):
+            width, height = self.page_sizes[page]
+            return height, width
+        return self.height, self.width
+
+    def page_name(self, page: int) -> str:
+        """The image as the scan shows it, with ``#page`` (1 = first) for a stack's page."""
+        return f"{self.key}#{page + 1}" if self.pages > 1 else self.key
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many pairs a scan found and what became of them (for the wizard's texts)."""
+
+    found: int       # pairs whose image and mask were both found
+    bad_pairs: int   # of those: with a problem
+    unpaired: int    # files (or CSV lines) with a problem that make no pair
+    skipped: int     # pairs without a problem that the person left out
+    usable: int      # pairs that will be trained on
+    problems: int
+    blocking: int    # problems no skip can remove (a missing folder, ...)
 
 
 @dataclass
@@ -51,6 +77,9 @@ class DataSet:
     decoder: MaskDecoder = field(default_factory=lambda: MaskDecoder("binary", 2))
     classes: list[ClassInfo] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    found_keys: list[str] = field(default_factory=list)  # every pair found, readable or not
+    evidence: str = ""        # why the mask kind was chosen (shown by `main.py data`)
+    ignore_reason: str = ""   # why pixels are ignored ('' when none are)
 
     @property
     def num_classes(self) -> int:
@@ -59,8 +88,11 @@ class DataSet:
     @property
     def ignore_index(self) -> int | None:
         """The class id of pixels to leave out of losses and metrics (spec.IGNORE_INDEX),
-        or None: the data section sets no ignore value."""
-        return None
+        or None when the masks have no ignore value (set or detected)."""
+        return IGNORE_INDEX if self.decoder.ignore is not None else None
+
+    def ignored_pixels(self, split: str | None = None) -> int:
+        return sum(p.ignored_pixels for p in self.pairs if split is None or p.split == split)
 
     @property
     def channels(self) -> int:
@@ -81,6 +113,15 @@ class DataSet:
     def bad_keys(self) -> list[str]:
         """Every pair (or stray file) with a problem: what "skip the bad pairs" skips."""
         return sorted({p.key for p in self.problems if p.key is not None})
+
+    def tally(self) -> "Tally":
+        """The counts a person reads, made to agree: pairs found = bad + skipped + usable."""
+        bad = set(self.bad_keys)
+        found = set(self.found_keys)
+        return Tally(found=self.found, bad_pairs=len(bad & found), unpaired=len(bad - found),
+                     skipped=len(set(self.spec.skip) & found - bad), usable=len(self.pairs),
+                     problems=len(self.problems),
+                     blocking=sum(1 for p in self.problems if not p.skippable))
 
     def split_pairs(self, split: str) -> list[PairInfo]:
         return [p for p in self.pairs if p.split == split]
@@ -120,4 +161,9 @@ class DataSet:
             mask["colors"] = [list(unpack(c)) for c in decoder.table]
         elif decoder.kind == "colors":
             mask["values"] = list(decoder.table)
+        if decoder.ignore is not None:
+            mask["ignore"] = (list(unpack(decoder.ignore)) if decoder.encoding == "color"
+                              else decoder.ignore)
+        elif self.spec.ignore == IGNORE_NONE:
+            mask["ignore"] = IGNORE_NONE
         return mask

@@ -10,6 +10,7 @@ words a person can act on; the caller adds the file name.
 """
 from __future__ import annotations
 
+import errno
 import re
 import warnings
 from dataclasses import dataclass
@@ -20,11 +21,14 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .problems import DataError
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 MIN_SIDE = 8  # the Input's smallest size; a 1x1 "image" is a mistake, not a sample
 PERCENTILES = (1.0, 99.8)
 DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
 GRAY_MODES = ("1", "L", "LA", "La") + DEEP_MODES
+LOSSY_FORMATS = ("JPEG", "MPO")  # what Pillow calls JPEG bytes, whatever the file's extension
 
 # Pillow warns between its pixel limit and twice that, and raises above. A data
 # set is no place for a 90-megapixel image either way: make both an error we report.
@@ -37,7 +41,11 @@ class ImageReadError(Exception):
 
 @dataclass(frozen=True)
 class ImageInfo:
-    """What the header says: size, pages, and the channels/bits after decoding."""
+    """What the header says: size, pages, and the channels/bits after decoding.
+
+    ``format`` is what the bytes are (Pillow's name), not what the extension claims;
+    ``page_sizes`` holds (width, height) of every page, as a stack's pages may differ.
+    """
 
     width: int
     height: int
@@ -45,6 +53,13 @@ class ImageInfo:
     mode: str
     channels: int
     bits: int
+    format: str = ""
+    page_sizes: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def lossy(self) -> bool:
+        """JPEG bytes (in a .jpg or a misnamed .png): values near, not equal, to the drawn ones."""
+        return self.format in LOSSY_FORMATS
 
 
 def is_image_name(path: str | Path) -> bool:
@@ -59,11 +74,24 @@ def probe(path: str | Path) -> ImageInfo:
             width, height = height, width
         pages = getattr(im, "n_frames", 1)
         info = ImageInfo(width, height, pages, im.mode, 1 if _is_gray(im) else 3,
-                         16 if im.mode in DEEP_MODES else 8)
+                         16 if im.mode in DEEP_MODES else 8, im.format or "",
+                         _page_sizes(im, pages, (width, height)))
     if min(width, height) < MIN_SIDE:
         raise ImageReadError(f"image is only {width}x{height} pixels; the smallest usable "
                              f"size is {MIN_SIDE}x{MIN_SIDE}")
     return info
+
+
+def _page_sizes(im: Image.Image, pages: int, first: tuple[int, int]
+                ) -> tuple[tuple[int, int], ...]:
+    """Every page's size from its header (seeking a TIFF reads only the page directory)."""
+    sizes = [first]
+    for page in range(1, pages):
+        im.seek(page)
+        sizes.append(im.size)
+    if pages > 1:
+        im.seek(0)
+    return tuple(sizes)
 
 
 def read_image(path: str | Path, page: int = 0) -> np.ndarray:
@@ -97,9 +125,36 @@ def read_mask(path: str | Path, page: int = 0) -> tuple[np.ndarray, list | None]
                 raise ImageReadError("mask holds fractional values; masks need whole numbers "
                                      "(class ids, colours or instance ids)")
             return values.astype(np.int64), None
-        if mode in ("1", "L", "LA", "La") or mode in DEEP_MODES:
-            return np.asarray(im.convert("L") if mode in ("1", "LA", "La") else im), None
-        return np.asarray(im.convert("RGBA")), None
+        if mode in ("LA", "La"):
+            return _gray_alpha(np.asarray(im.convert("LA"))), None
+        if mode in ("1", "L") or mode in DEEP_MODES:
+            return np.asarray(im.convert("L") if mode == "1" else im), None
+        return _color_alpha(np.asarray(im.convert("RGBA"))), None
+
+
+def _shape_in_alpha(color: np.ndarray, alpha: np.ndarray) -> bool:
+    """True when the colour is one flat value and only the alpha channel draws the shape
+    (a stamp exported from a drawing program)."""
+    flat = color.reshape(-1, color.shape[-1]) if color.ndim == 3 else color.reshape(-1, 1)
+    return bool((flat == flat[0]).all()) and alpha.min() != alpha.max()
+
+
+def _gray_alpha(la: np.ndarray) -> np.ndarray:
+    """Gray + alpha as gray values, read as RGBA masks are: transparent pixels (alpha 0)
+    are background, and a black shape drawn in the alpha alone becomes white (255)."""
+    gray, alpha = la[..., 0], la[..., 1]
+    if _shape_in_alpha(gray, alpha) and not gray.any():
+        gray = np.full_like(gray, 255)
+    return np.where(alpha == 0, 0, gray).astype(np.uint8)
+
+
+def _color_alpha(rgba: np.ndarray) -> np.ndarray:
+    """RGBA as is (codes_of reads alpha 0 as background), but a black shape drawn in the
+    alpha alone becomes white: black is the background colour."""
+    if _shape_in_alpha(rgba[..., :3], rgba[..., 3]) and not rgba[..., :3].any():
+        rgba = rgba.copy()
+        rgba[..., :3] = 255
+    return rgba
 
 
 def verify(path: str | Path, pages: int) -> None:
@@ -136,8 +191,8 @@ def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
         return np.repeat(image, 3, axis=-1)
     if have == 3 and channels == 1:
         return (image @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
-    raise ValueError(f"cannot turn {have}-channel images into {channels} channels "
-                     "(image data has 1 channel, gray, or 3, colour)")
+    raise DataError(f"Input channels: cannot turn {have}-channel images into {channels} "
+                    "channels (image data has 1 channel, gray, or 3, colour)")
 
 
 def resize_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -206,6 +261,9 @@ def describe_error(error: BaseException) -> str:
         pixels = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
         return (f"image is too large to decode safely ({pixels}; the limit is "
                 f"{Image.MAX_IMAGE_PIXELS:,}): cut it into smaller images first")
+    if isinstance(error, OSError) and error.errno == errno.ELOOP:
+        return ("symbolic link loop: the link leads (through others) back to itself; "
+                "delete it or point it at a real file")
     if isinstance(error, EOFError):
         return "the file ends early: page missing or file truncated"
     if isinstance(error, (OSError, SyntaxError, ValueError)):

@@ -10,11 +10,8 @@ colour (or value), so training sees the classes the person drew.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-LOSSY_EXTENSIONS = (".jpg", ".jpeg")
 NEAR = {"color": 48, "values": 8}  # JPEG keeps a flat region's colour within this (per channel)
 MIN_SHARE = 0.002                  # a colour with less of the mask is an artefact, never a class
 EXTREME = 8                        # channels this close to 0 or 255 were 0 or 255
@@ -22,12 +19,7 @@ BIN = 16                           # candidate colours are weighed in bins of 16
 MAX_CENTRES = 33                   # one more than a colour table holds: "too many" is enough
 
 
-def is_lossy(path: str | Path) -> bool:
-    """True for masks whose format cannot keep exact values (JPEG)."""
-    return Path(path).suffix.lower() in LOSSY_EXTENSIONS
-
-
-def _channels(codes: np.ndarray, encoding: str) -> np.ndarray:
+def code_channels(codes: np.ndarray, encoding: str) -> np.ndarray:
     codes = np.asarray(codes, np.int64)
     if encoding == "color":
         return np.stack([(codes >> 16) & 255, (codes >> 8) & 255, codes & 255], axis=-1)
@@ -36,13 +28,13 @@ def _channels(codes: np.ndarray, encoding: str) -> np.ndarray:
 
 def distances(codes: np.ndarray, references: np.ndarray, encoding: str) -> np.ndarray:
     """(n, m) largest per-channel difference between codes and reference codes."""
-    a, b = _channels(codes, encoding), _channels(references, encoding)
+    a, b = code_channels(codes, encoding), code_channels(references, encoding)
     return np.abs(a[:, None, :] - b[None, :, :]).max(axis=-1)
 
 
 def canonical(code: int, encoding: str) -> int:
     """A merged colour with near-black/near-white channels set to exactly 0/255."""
-    channels = _channels(np.array([code]), encoding)[0]
+    channels = code_channels(np.array([code]), encoding)[0]
     channels = np.where(channels <= EXTREME, 0, channels)
     channels = np.where((channels >= 255 - EXTREME) & (channels <= 255), 255, channels)
     if encoding == "color":
@@ -77,7 +69,7 @@ def _centres(counts: dict[int, int], encoding: str, min_share: float) -> list[in
     per channel), and a bin's most frequent code is its centre."""
     codes = np.fromiter(counts, np.int64, len(counts))
     pixels = np.fromiter(counts.values(), np.int64, len(counts))
-    bins = _channels(codes, encoding) // BIN
+    bins = code_channels(codes, encoding) // BIN
     free = np.ones(len(codes), bool)
     total = pixels.sum()
     centres: list[int] = []
@@ -101,7 +93,7 @@ def flat_counts(codes: np.ndarray, encoding: str) -> dict[int, int]:
     A class is a region: its inside is flat. JPEG's blends sit on edges, where a
     neighbour differs a lot, so they never look like a class of their own.
     """
-    channels = _channels(codes, encoding).astype(np.int16)  # JPEG: 8 (or 12) bits a channel
+    channels = code_channels(codes, encoding).astype(np.int16)  # JPEG: 8 (or 12) bits a channel
     padded = np.pad(channels, ((1, 1), (1, 1), (0, 0)), mode="edge")
     centre = padded[1:-1, 1:-1]
     flat = np.ones(codes.shape, bool)

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import lossy as lossy_masks
-from .spec import MAX_CLASSES, ClassInfo
+from .regions import blend_levels, blobs_per_code, erode, touching
+from .spec import IGNORE_INDEX, MAX_CLASSES, ClassInfo
 
 MAX_TABLE = 32        # more distinct codes than this and a mask is taken for instances
 MAX_SUMMARY = 300     # per-mask code counts are kept up to this many distinct codes
 WHITE = 0xFFFFFF
+VOID = {"values": 255, "color": (224 << 16) | (224 << 8) | 192}  # VOC's void border
 DEFAULT_COLORS = [(0, 0, 0), (230, 25, 75), (60, 180, 75), (0, 130, 200), (255, 225, 25),
                   (245, 130, 48), (145, 30, 180), (70, 240, 240), (240, 50, 230),
                   (210, 245, 60), (250, 190, 212), (0, 128, 128), (170, 110, 40),
@@ -51,12 +53,23 @@ def codes_of(raw: np.ndarray) -> tuple[np.ndarray, str]:
     return codes, "color"
 
 
-def instance_classes(ids: np.ndarray, mode: str) -> np.ndarray:
+def instance_classes(ids: np.ndarray, mode: str, ignore: int | None = None) -> np.ndarray:
     """Instance ids -> 0/1 (foreground) or 0/1/2 (background/interior/boundary).
 
     Boundary pixels are object pixels with a 4-neighbour of another id, so two
-    touching cells are kept apart by a line, as in the U-Net paper.
+    touching cells are kept apart by a line, as in the U-Net paper. Pixels of the
+    ignore value become IGNORE_INDEX (for the boundary they count as background).
     """
+    ignored = ids == ignore if ignore is not None else None
+    if ignored is not None:
+        ids = np.where(ignored, 0, ids)
+    out = _instance_classes(ids, mode)
+    if ignored is not None:
+        out[ignored] = IGNORE_INDEX
+    return out
+
+
+def _instance_classes(ids: np.ndarray, mode: str) -> np.ndarray:
     foreground = ids != 0
     out = foreground.astype(np.uint8)
     if mode == "foreground":
@@ -80,17 +93,30 @@ class MaskSummary:
     instance_counts: dict[str, list[int]] = field(default_factory=dict)  # mode -> class pixels
     lossy: bool = False                    # a JPEG mask: counts hold merged colours (lossy.py)
     colors: dict[int, int] | None = None   # palette masks: used index -> packed palette colour
+    blended: bool = False                  # anti-aliased two-level mask: counts hold the levels
+    blobs: dict[int, int] | None = None    # code -> connected regions (detection evidence)
+    border: dict[int, tuple[int, int, bool]] = field(default_factory=dict)
+    # ^ VOC void candidate -> (pixels, pixels far from its edge, touches an object value)
+    instance_ignore: int | None = None     # the ignore code instance_counts were made with
+    instance_ignored: int = 0              # pixels of that code
 
     @property
     def pixels(self) -> int:
         return sum(self.counts.values()) if self.counts else 0
 
+    @property
+    def snapped(self) -> bool:
+        """Its pixels are read as the nearest class value (JPEG, or edges blended)."""
+        return self.lossy or self.blended
+
 
 def summarize(raw: np.ndarray, palette: bool, instances: bool, lossy: bool = False,
               colors: list | None = None) -> MaskSummary:
-    """Codes and pixel counts of one raw mask; instance histograms when asked or likely.
+    """Codes and pixel counts of one raw mask, the evidence detection needs (blobs,
+    a void border, blended edges), and instance histograms when asked or likely.
 
-    A lossy (JPEG) mask is described by its merged colours, not its artefacts.
+    A lossy (JPEG) mask is described by its merged colours, not its artefacts; an
+    anti-aliased two-level mask by its two levels.
     """
     codes, encoding = codes_of(raw)
     values, counts = np.unique(codes, return_counts=True)
@@ -105,67 +131,110 @@ def summarize(raw: np.ndarray, palette: bool, instances: bool, lossy: bool = Fal
     summary = MaskSummary(encoding, palette, len(values), kept)
     if colors is not None:  # what each used index looks like: palettes may differ per file
         summary.colors = {i: pack(colors[i]) for i in values.tolist() if 0 <= i < len(colors)}
+    if kept is not None and not palette:
+        codes = _unblend(summary, codes)
+    if kept is not None and summary.distinct >= 3:
+        _add_evidence(summary, codes)
     if instances or len(values) > MAX_TABLE:
         add_instance_counts(summary, codes)
     return summary
 
 
-def add_instance_counts(summary: MaskSummary, codes: np.ndarray) -> None:
+def _unblend(summary: MaskSummary, codes: np.ndarray) -> np.ndarray:
+    """Snap an anti-aliased two-level mask to its levels (the summary keeps the levels)."""
+    assert summary.counts is not None
+    levels = blend_levels(codes, summary.counts, summary.encoding)
+    if levels is None:
+        return codes
+    snapped = lossy_masks.snap(codes, list(levels), summary.encoding)
+    found, pixels = np.unique(snapped, return_counts=True)
+    summary.counts = dict(zip(found.tolist(), pixels.tolist()))
+    summary.distinct, summary.blended = len(summary.counts), True
+    return snapped
+
+
+def _add_evidence(summary: MaskSummary, codes: np.ndarray) -> None:
+    """Blobs per value and, when present, how the void candidate lies (detect.py)."""
+    void = VOID[summary.encoding]
+    summary.blobs = blobs_per_code(codes, skip=(0, void))
+    if void in (summary.counts or {}):
+        region = codes == void
+        others = touching(codes, region) - {0, void}
+        summary.border[void] = (int(region.sum()), int(erode(region).sum()), bool(others))
+
+
+def add_instance_counts(summary: MaskSummary, codes: np.ndarray, ignore: int | None = None
+                        ) -> None:
     for mode, classes in (("foreground", 2), ("boundary", 3)):
-        hist = np.bincount(instance_classes(codes, mode).ravel(), minlength=classes)
-        summary.instance_counts[mode] = hist.tolist()
+        hist = np.bincount(instance_classes(codes, mode, ignore).ravel(),
+                           minlength=IGNORE_INDEX + 1)
+        summary.instance_counts[mode] = hist[:classes].tolist()
+        summary.instance_ignored = int(hist[IGNORE_INDEX])
+    summary.instance_ignore = ignore
 
 
 @dataclass(frozen=True)
 class MaskDecoder:
-    """How one data set's mask codes become class ids."""
+    """How one data set's mask codes become class ids (IGNORE_INDEX for the ignore code)."""
 
     kind: str                      # binary | labels | palette | colors | instances
     num_classes: int
     encoding: str = "values"       # values | color: what the data set's masks hold
     table: tuple[int, ...] = ()    # colors: the code of class 0, 1, ...; binary: (0, 1 or 255)
     instances: str = "foreground"
+    ignore: int | None = None      # the code of pixels left out of training and metrics
 
     def allowed(self) -> str:
         """The class set in words, for 'values outside the class set' messages."""
         if self.kind == "binary":
-            return "0 and 255 (or 0 and 1)" if self.encoding == "values" else "black and white"
-        if self.kind == "colors":
-            return f"the {len(self.table)} colours of the colour table"
-        return f"0..{self.num_classes - 1}"
+            text = "0 and 255 (or 0 and 1)" if self.encoding == "values" else "black and white"
+        elif self.kind == "colors":
+            noun = "colours" if self.encoding == "color" else "values"
+            text = f"the {len(self.table)} {noun} of the class table"
+        else:
+            text = f"0..{self.num_classes - 1}"
+        if self.ignore is not None:
+            text += f", and {self.describe_code(self.ignore)} ignored"
+        return text
 
     def references(self) -> list[int]:
         """The codes a lossy mask's pixels are snapped to (one or more per class)."""
         if self.kind == "binary":
-            return [0, WHITE] if self.encoding == "color" else list(self.table or (0, 255))
-        if self.kind == "colors":
-            return list(self.table)
-        return list(range(self.num_classes))
+            codes = [0, WHITE] if self.encoding == "color" else list(self.table or (0, 255))
+        elif self.kind == "colors":
+            codes = list(self.table)
+        else:
+            codes = list(range(self.num_classes))
+        return codes + ([self.ignore] if self.ignore is not None else [])
 
-    def lookup(self, codes: np.ndarray, lossy: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(class ids or -1, bad mask) for an array of codes; a lossy mask's codes are
-        first snapped to the nearest class code, so none of them is outside the set."""
-        if lossy and self.kind != "instances" and codes.size:
+    def lookup(self, codes: np.ndarray, snap: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(class ids or -1, bad mask) for an array of codes; a lossy or blended mask's codes
+        are first snapped to the nearest class code, so none of them is outside the set."""
+        if snap and self.kind != "instances" and codes.size:
             codes = lossy_masks.snap(codes, self.references(), self.encoding)
         if self.kind == "binary":
             on = (codes == WHITE) if self.encoding == "color" else (codes == 1) | (codes == 255)
-            bad = ~(on | (codes == 0))
-            return on.astype(np.int64), bad
-        if self.kind in ("labels", "palette"):
+            ids, bad = on.astype(np.int64), ~(on | (codes == 0))
+        elif self.kind in ("labels", "palette"):
             bad = (codes < 0) | (codes >= self.num_classes)
-            return np.where(bad, -1, codes), bad
-        table = np.asarray(self.table, np.int64)
-        order = np.argsort(table)
-        position = np.clip(np.searchsorted(table[order], codes), 0, len(table) - 1)
-        found = table[order][position] == codes
-        return np.where(found, order[position], -1), ~found
+            ids = np.where(bad, -1, codes)
+        else:
+            table = np.asarray(self.table, np.int64)
+            order = np.argsort(table)
+            position = np.clip(np.searchsorted(table[order], codes), 0, len(table) - 1)
+            found = table[order][position] == codes
+            ids, bad = np.where(found, order[position], -1), ~found
+        if self.ignore is not None:
+            ignored = codes == self.ignore
+            ids, bad = np.where(ignored, IGNORE_INDEX, ids), bad & ~ignored
+        return ids, bad
 
-    def classes_of(self, raw: np.ndarray, lossy: bool = False) -> tuple[np.ndarray, list[int]]:
-        """Class ids (h, w) uint8 and the first few codes outside the class set."""
+    def classes_of(self, raw: np.ndarray, snap: bool = False) -> tuple[np.ndarray, list[int]]:
+        """Class ids (h, w) uint8 (IGNORE_INDEX: ignored) and the first few bad codes."""
         codes, _ = codes_of(raw)
         if self.kind == "instances":
-            return instance_classes(codes, self.instances), []
-        ids, bad = self.lookup(codes, lossy)
+            return instance_classes(codes, self.instances, self.ignore), []
+        ids, bad = self.lookup(codes, snap)
         bad_codes = np.unique(codes[bad])[:5].tolist() if bad.any() else []
         return np.where(bad, 0, ids).astype(np.uint8), bad_codes
 
@@ -175,38 +244,34 @@ class MaskDecoder:
             return list(summary.instance_counts.get(self.instances, [])), []
         if summary.counts is None:
             return [0] * self.num_classes, [-1]
+        codes, pixels, ids, bad = self._looked_up(summary)
+        valid = ~bad & (ids != IGNORE_INDEX) if self.ignore is not None else ~bad
+        hist = np.bincount(ids[valid], weights=pixels[valid], minlength=self.num_classes)
+        return [int(v) for v in hist[:self.num_classes]], sorted(codes[bad].tolist())[:5]
+
+    def ignored_pixels(self, summary: MaskSummary) -> int:
+        """Pixels of the ignore value in one mask."""
+        if self.ignore is None:
+            return 0
+        if self.kind == "instances":
+            return summary.instance_ignored
+        if summary.counts is None:
+            return 0
+        _, pixels, ids, bad = self._looked_up(summary)
+        return int(pixels[~bad & (ids == IGNORE_INDEX)].sum())
+
+    def _looked_up(self, summary: MaskSummary
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        assert summary.counts is not None
         codes = np.fromiter(summary.counts, np.int64, len(summary.counts))
         pixels = np.fromiter(summary.counts.values(), np.int64, len(summary.counts))
-        ids, bad = self.lookup(codes, summary.lossy)
-        hist = np.bincount(ids[~bad], weights=pixels[~bad], minlength=self.num_classes)
-        return [int(v) for v in hist[:self.num_classes]], sorted(codes[bad].tolist())[:5]
+        ids, bad = self.lookup(codes, summary.snapped)
+        return codes, pixels, ids, bad
 
     def describe_code(self, code: int) -> str:
         if code == -1:
             return f"more than {MAX_SUMMARY} different values"
         return f"colour {unpack(code)}" if self.encoding == "color" else str(code)
-
-
-def detect_kind(summaries: list[MaskSummary], encoding: str) -> str:
-    """The mask kind that explains most masks (see docs/data.md for the rules)."""
-    if not summaries:
-        return "binary"
-    many = sum(1 for s in summaries if s.distinct > MAX_TABLE)
-    if many * 2 > len(summaries):
-        return "instances"
-    union = union_codes(summaries)
-    if encoding == "color":
-        if union <= {0, WHITE}:
-            return "binary"
-        return "colors" if len(union) <= MAX_TABLE else "instances"
-    if sum(1 for s in summaries if s.palette) * 2 > len(summaries):
-        return "palette"
-    if union <= {0, 1} or union <= {0, 255} or (union <= {0, 1, 255} and not any(
-            {1, 255} <= set(s.counts or ()) for s in summaries)):
-        return "binary"  # 0/1 masks and 0/255 masks mixed are still one foreground
-    if max(union, default=0) < MAX_TABLE:
-        return "labels"
-    return "colors" if len(union) <= MAX_TABLE else "instances"
 
 
 def align_lossy(summaries: list[MaskSummary], encoding: str) -> int:
@@ -235,21 +300,30 @@ def align_lossy(summaries: list[MaskSummary], encoding: str) -> int:
     return len(lossy)
 
 
-def union_codes(summaries: list[MaskSummary]) -> set[int]:
+def union_codes(summaries: list[MaskSummary], ignore: int | None = None) -> set[int]:
     codes: set[int] = set()
     for summary in summaries:
         if summary.counts is not None:
             codes.update(summary.counts)
-    return codes
+    return codes - {ignore}
 
 
-def detected_table(summaries: list[MaskSummary]) -> tuple[int, ...]:
-    """Colour-table codes: background (0) first, then by decreasing pixel count."""
+def detected_table(summaries: list[MaskSummary], encoding: str = "values",
+                   ignore: int | None = None) -> tuple[int, ...]:
+    """Class-table codes. Gray values keep their order in the files (0, 1, 2, 255: value 1
+    is class 1); colours have none, so the background (black, else the most common
+    colour) comes first and the rest follow by code: a pixel-count order would change
+    the class ids whenever the data changes."""
+    codes = union_codes(summaries, ignore)
+    if encoding != "color" or not codes or 0 in codes:
+        return tuple(sorted(codes))
     totals: dict[int, int] = {}
     for summary in summaries:
         for code, count in (summary.counts or {}).items():
-            totals[code] = totals.get(code, 0) + count
-    return tuple(sorted(totals, key=lambda c: (c != 0, -totals[c], c)))
+            if code in codes:
+                totals[code] = totals.get(code, 0) + count
+    background = max(sorted(totals), key=totals.get)
+    return (background, *sorted(codes - {background}))
 
 
 def inherent_classes(kind: str, instances: str) -> int | None:

@@ -9,6 +9,7 @@ decoded here; scan.py reads the files.
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import re
 from collections import defaultdict
@@ -51,21 +52,27 @@ class Pairing:
 
 
 def shown(path: Path, base: Path) -> str:
-    """A path as the person reads it: relative to the project folder when inside it."""
+    """A path as the person reads it: relative to the project folder when inside it.
+
+    Inside means the path as written, or the file it links to, is under the folder.
+    ``os.path.realpath`` (unlike ``Path.resolve`` in Python 3.11) does not raise on a
+    symbolic link loop, which must be reported like any other bad file, not crash.
+    """
+    absolute, root = os.path.abspath(path), os.path.abspath(base)
     try:
-        if _inside(path, base):
-            return Path(os.path.relpath(path, base)).as_posix()
-        return path.as_posix()
+        if _under(absolute, root) or _under(os.path.realpath(path), os.path.realpath(base)):
+            return Path(os.path.relpath(absolute, root)).as_posix()
     except ValueError:  # another drive on Windows
-        return path.as_posix()
+        pass
+    return Path(absolute).as_posix()
 
 
-def _inside(path: Path, base: Path) -> bool:
-    try:
-        path.resolve().relative_to(base.resolve())
-        return True
-    except ValueError:
-        return False
+def _under(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def same_folder(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def stem_key(relative: Path) -> tuple[str, str]:
@@ -86,15 +93,14 @@ def pair_folders(images: Path, masks: Path, base: Path, split: str | None = None
     """Pairs from an images folder and a masks folder (which may be the same folder)."""
     result = Pairing()
     image_files = _list_images(images, base, result, "images")
-    if image_files is None:
-        return result
-    if masks.is_dir() and images.resolve() == masks.resolve():
+    if masks.is_dir() and images.is_dir() and same_folder(images, masks):
+        assert image_files is not None
         mask_files = [p for p in image_files if is_mask_name(p)]
         image_files = [p for p in image_files if not is_mask_name(p)]
-    else:
+    else:  # listed even when the images folder is missing: report both at once
         mask_files = _list_images(masks, base, result, "masks")
-        if mask_files is None:
-            return result
+    if image_files is None or mask_files is None:
+        return result
     if not image_files:
         result.problems.append(Problem(shown(images, base), "no image files in this folder "
                                        f"(looked for {', '.join(IMAGE_EXTENSIONS)})"))
@@ -160,10 +166,14 @@ def pair_csv(path: Path, image_column: str, mask_column: str, base: Path) -> Pai
                                        f"(columns: {', '.join(header) or 'none'})"))
         return result
     seen: dict[str, int] = {}
+    blank = []
     for line, row in body:
         image_cell = (row.get(image_column) or "").strip()
         mask_cell = (row.get(mask_column) or "").strip()
         where = f"{name}, line {line}"
+        if not any(_cell_text(v) for v in row.values()):  # ",," (a spreadsheet's last row)
+            blank.append(line)
+            continue
         empty = [c for c, v in ((image_column, image_cell), (mask_column, mask_cell)) if not v]
         if empty:
             result.problems.append(Problem(where, f"empty {' and '.join(map(repr, empty))} "
@@ -177,9 +187,23 @@ def pair_csv(path: Path, image_column: str, mask_column: str, base: Path) -> Pai
             continue
         seen[key] = line
         result.pairs.append(Pair(image, mask, key))
+    if blank:
+        result.notes.append(f"{name}: {_lines(blank)} only commas (no file names): left out")
     if not result.pairs and not result.problems:
         result.problems.append(Problem(name, "the CSV has a header but no rows"))
     return result
+
+
+def _cell_text(value: object) -> str:
+    """A cell's text; DictReader gives a list for cells beyond the header's columns."""
+    if isinstance(value, list):
+        return "".join(v.strip() for v in value if v)
+    return (value or "").strip()
+
+
+def _lines(numbers: list[int]) -> str:
+    shown_lines = ", ".join(map(str, numbers[:5])) + (", ..." if len(numbers) > 5 else "")
+    return f"line {shown_lines} holds" if len(numbers) == 1 else f"lines {shown_lines} hold"
 
 
 def _portable(cell: str) -> str:
@@ -237,11 +261,27 @@ def _split_folder(parent: Path, split: str) -> Path | None:
 def _missing_folder(folder: Path) -> str:
     if folder.exists() and not folder.is_dir():
         return "is a file, not a folder"
+    if os.path.islink(folder):
+        if _is_loop(folder):
+            return ("folder is a symbolic link loop (it leads back to itself); point the link "
+                    "at the real folder")
+        return f"folder is a broken symbolic link (to {os.readlink(folder)}, which is missing)"
     return "folder not found"
 
 
+def _is_loop(path: Path) -> bool:
+    try:
+        os.stat(path)
+        return False
+    except OSError as error:
+        return error.errno == errno.ELOOP
+
+
 def _list_images(folder: Path, base: Path, result: Pairing, what: str) -> list[Path] | None:
-    """Image files under a folder (recursively); other files are reported.
+    """Image files under a folder, recursively, following linked sub-folders once
+    (a link back to a folder already listed is a loop: noted, not followed).
+    Other files are left out with a note: a README or a labels.json beside the
+    images is no reason to stop training.
 
     None when the folder itself cannot be read (a problem for the whole data set).
     """
@@ -253,8 +293,12 @@ def _list_images(folder: Path, base: Path, result: Pairing, what: str) -> list[P
                                        "folder cannot be read"))
         return None
     files: list[Path] = []
-    for current, dirs, names in os.walk(folder, onerror=lambda e: _walk_error(e, base, result)):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    others: list[str] = []
+    visited = {os.path.realpath(folder)}
+    for current, dirs, names in os.walk(folder, followlinks=True,
+                                        onerror=lambda e: _walk_error(e, base, result)):
+        dirs[:] = _unvisited(Path(current), sorted(d for d in dirs if not d.startswith(".")),
+                             visited, base, result)
         for file_name in sorted(names):
             if file_name.startswith(".") or file_name.casefold() in IGNORED_FILES:
                 continue
@@ -262,11 +306,28 @@ def _list_images(folder: Path, base: Path, result: Pairing, what: str) -> list[P
             if is_image_name(path):
                 files.append(path)
             else:
-                label = shown(path, base)
-                result.problems.append(Problem(label, "not an image file (extension "
-                                               f"'{path.suffix or 'none'}'; expected "
-                                               f"{', '.join(IMAGE_EXTENSIONS)})", label))
+                others.append(shown(path, base))
+    if others:
+        listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        result.notes.append(f"{shown(folder, base)}: {len(others)} "
+                            f"{'file is' if len(others) == 1 else 'files are'} not an image "
+                            f"({', '.join(IMAGE_EXTENSIONS)}) and left out: {listed}")
     return files
+
+
+def _unvisited(current: Path, dirs: list[str], visited: set[str], base: Path,
+               result: Pairing) -> list[str]:
+    """Sub-folders not seen yet; a link that leads back to one already listed is noted."""
+    kept = []
+    for name in dirs:
+        real = os.path.realpath(current / name)
+        if real in visited:
+            result.notes.append(f"{shown(current / name, base)}: a link to a folder already "
+                                "read (a loop, or a second link to it): not read twice")
+            continue
+        visited.add(real)
+        kept.append(name)
+    return kept
 
 
 def _walk_error(error: OSError, base: Path, result: Pairing) -> None:
@@ -286,4 +347,5 @@ def _ambiguous(images: list[Path], masks: list[Path], base: Path, result: Pairin
     for path in images:
         name = shown(path, base)
         result.problems.append(Problem(name, "ambiguous pair: these files share one name and "
-                                       f"cannot be told apart: {', '.join(names)}", name))
+                                       f"cannot be told apart: {', '.join(names)}; keep one "
+                                       "(move the other copies out of the folder)", name))

@@ -16,7 +16,7 @@ from .augment import Augmenter
 from .dataset import SegmentationDataset
 from .dataset_info import DataSet, PairInfo
 from .images import read_image, read_mask, resize_image, resize_nearest, to_channels
-from .lossy import is_lossy
+from .spec import IGNORE_INDEX
 from .split import SPLITS
 
 OVERLAY_ALPHA = 0.45
@@ -37,13 +37,22 @@ class Thumbnail:
 
 def overlay(image: np.ndarray, classes: np.ndarray, colors: Sequence[Sequence[int]],
             alpha: float = OVERLAY_ALPHA) -> np.ndarray:
-    """Image (h, w, 1 or 3) in [0, 1] with every non-background class tinted."""
+    """Image (h, w, 1 or 3) in [0, 1] with every non-background class tinted and ignored
+    pixels (IGNORE_INDEX) hatched: dark and light diagonal stripes, no class colour."""
     rgb = to_channels(image, 3) * 255.0
     table = np.asarray(colors, np.float32).reshape(-1, 3)
+    ignored = classes == IGNORE_INDEX
     ids = np.minimum(classes, len(table) - 1)
-    tinted = ids > 0
+    tinted = (ids > 0) & ~ignored
     rgb[tinted] = (1 - alpha) * rgb[tinted] + alpha * table[ids[tinted]]
+    rgb[ignored] = np.where(hatch(classes.shape)[ignored][:, None], 40.0, 235.0)
     return np.ascontiguousarray(np.clip(rgb, 0, 255).astype(np.uint8))
+
+
+def hatch(shape: tuple[int, ...], period: int = 6) -> np.ndarray:
+    """True on diagonal stripes (a third of each period wide)."""
+    rows, cols = np.indices(shape[:2])
+    return (rows + cols) % period < period // 3
 
 
 def fit_size(height: int, width: int, box: int) -> tuple[int, int]:
@@ -56,7 +65,7 @@ def pair_thumbnail(dataset: DataSet, info: PairInfo, box: int = 160) -> Thumbnai
     size = fit_size(info.height, info.width, box)
     image = resize_image(read_image(info.pair.image), size).transpose(1, 2, 0)
     raw, _ = read_mask(info.pair.mask)
-    classes, _ = dataset.decoder.classes_of(resize_nearest(raw, size), is_lossy(info.pair.mask))
+    classes, _ = dataset.decoder.classes_of(resize_nearest(raw, size), info.summary.snapped)
     return Thumbnail(info.key, info.split, image, classes)
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from components.errors import StudioError
+
 SHOWN_IN_ERROR = 20
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 pair', '3 pairs': counts a person reads must agree with their nouns."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,11 @@ class Problem:
         return f"{self.file}: {self.message}"
 
 
-class DataProblemsError(Exception):
+class DataError(StudioError, ValueError):
+    """Data a person can fix (a file, a folder, a setting of the data section)."""
+
+
+class DataProblemsError(DataError):
     """Raised where work must not start on data with unreported problems."""
 
     def __init__(self, problems: Iterable[Problem] | str, what: str = "the data set") -> None:
@@ -44,8 +55,8 @@ class DataProblemsError(Exception):
         more = len(self.problems) - len(lines)
         if more > 0:
             lines.append(f"... and {more} more")
-        super().__init__(f"{what} has {len(self.problems)} unreported problem"
-                         f"{'s' if len(self.problems) != 1 else ''}:\n  " + "\n  ".join(lines))
+        super().__init__(f"{what} has {plural(len(self.problems), 'unreported problem')}:"
+                         "\n  " + "\n  ".join(lines))
 
 
 class ScanCancelled(Exception):

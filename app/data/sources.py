@@ -49,17 +49,19 @@ class Source:
     description: str
     base: Path
     notes: list[str] = field(default_factory=list)
+    split_layout: bool = False  # files lie in train/ val/ test/ even when split by fractions
 
     def pair(self) -> Pairing:
         spec, base = self.spec, self.base
         if spec.source == "csv":
             return pair_csv(_path(spec.csv, base), spec.image_column, spec.mask_column, base)
         root = _path(spec.root, base) if spec.root else None
-        if root and spec.split_folders:  # names of the sub-folders inside train/, val/, test/
+        split_layout = spec.split_folders or self.split_layout
+        if root and split_layout:  # names of the sub-folders inside train/, val/, test/
             images, masks = Path(spec.images), Path(spec.masks)
         else:
             images, masks = _path(spec.images, root or base), _path(spec.masks, root or base)
-        if spec.split_folders:
+        if split_layout:
             return pair_split_folders(images, masks, base, root)
         return pair_folders(images, masks, base)
 
@@ -78,7 +80,8 @@ def resolve(spec: DataSpec, base: Path) -> Source:
             folder = nuclei_folder()
             nuclei = dataclasses.replace(spec, source="folders", root=str(folder),
                                          images="images", masks="masks")
-            return Source(nuclei, "demo: nuclei microscopy sample (mnfinder 1.2.3, MIT)", folder)
+            return Source(nuclei, "demo: nuclei microscopy sample (mnfinder 1.2.3, MIT)", folder,
+                          split_layout=True)
         return _shapes(spec, fallback=True)
     return _shapes(spec, fallback=False)
 

@@ -9,7 +9,9 @@ Keys (all sources): ``source``, ``split`` ([train, val, test] fractions or
 ``"folders"``), ``seed``, ``augment`` (flags, see AUGMENTATIONS), ``mask``
 (``kind``, ``instances``, and the colour table as ``colors`` or gray
 ``values``), ``classes`` (names and display colours), ``fit`` (``resize`` or
-``tile``) and ``skip`` (pairs the person chose to leave out). Per source:
+``tile``) and ``skip`` (pairs the person chose to leave out). ``mask.ignore`` is the
+mask value (or [r, g, b] colour) of pixels to leave out of training and metrics,
+``"none"`` for none, and when absent the scan proposes one (VOC's 255 border). Per source:
 ``folders`` has ``images``, ``masks`` and optionally ``root``; ``csv`` has
 ``csv``, ``image_column``, ``mask_column``; ``demo`` has ``name``.
 """
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from .problems import DataError
 
 SOURCES = ("folders", "csv", "demo")
 DEMO_NAMES = ("shapes", "nuclei")
@@ -30,7 +34,8 @@ MASK_KINDS = ("auto", "binary", "labels", "palette", "colors", "instances")
 INSTANCE_MODES = ("foreground", "boundary")
 FITS = ("resize", "tile")
 AUGMENTATIONS = ("flip", "rotate90", "affine", "crop", "intensity", "noise", "elastic")
-MASK_KEYS = ("kind", "instances", "colors", "values")
+MASK_KEYS = ("kind", "instances", "colors", "values", "ignore")
+IGNORE_AUTO, IGNORE_NONE = "auto", "none"
 CLASS_KEYS = ("name", "color")
 MAX_CLASSES = 256  # the Target's limit; masks are stored as uint8 class ids
 DEFAULT_SPLIT = [0.7, 0.15, 0.15]
@@ -74,6 +79,7 @@ class DataSpec:
     instances: str = "foreground"
     colors: tuple[tuple[int, int, int], ...] | None = None
     values: tuple[int, ...] | None = None
+    ignore: Any = IGNORE_AUTO  # "auto" (detect), "none", a mask value or an (r, g, b) colour
     classes: tuple[ClassInfo, ...] | None = None
     fit: str = "resize"
     skip: frozenset[str] = frozenset()
@@ -83,7 +89,7 @@ class DataSpec:
         return self.split == "folders"
 
 
-class DataSpecError(ValueError):
+class DataSpecError(DataError):
     """A data section with problems; ``problems`` lists each, naming its key."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -98,6 +104,7 @@ def parse_data(data: Any, where: str = "data") -> DataSpec:
         raise DataSpecError(problems)
     mask = data.get("mask", {})
     colors = mask.get("colors")
+    ignore = mask.get("ignore", IGNORE_AUTO)
     classes = data.get("classes")
     return DataSpec(
         source=data["source"], name=data.get("name", "shapes"),
@@ -111,6 +118,7 @@ def parse_data(data: Any, where: str = "data") -> DataSpec:
         mask_kind=mask.get("kind", "auto"), instances=mask.get("instances", "foreground"),
         colors=tuple(tuple(c) for c in colors) if colors is not None else None,
         values=tuple(mask["values"]) if mask.get("values") is not None else None,
+        ignore=tuple(ignore) if isinstance(ignore, list) else ignore,
         classes=(tuple(ClassInfo(c["name"], tuple(c["color"])) for c in classes)
                  if classes is not None else None),
         fit=data.get("fit", "resize"), skip=frozenset(data.get("skip", [])))
@@ -219,6 +227,11 @@ def _mask_problems(mask: Any, where: str) -> list[str]:
                             "(whole numbers >= 0), the value of class 0, 1, ...")
         elif len(set(values)) != len(values):
             problems.append(f"{where}.values: a value appears twice; each class needs its own")
+    ignore = mask.get("ignore", IGNORE_AUTO)
+    if not (ignore in (IGNORE_AUTO, IGNORE_NONE) or _is_color(ignore) or (
+            isinstance(ignore, int) and not isinstance(ignore, bool) and ignore >= 0)):
+        problems.append(f"{where}.ignore: got {ignore!r}, expected the mask value (or [r, g, b] "
+                        f"colour) of pixels to leave out, \"{IGNORE_NONE}\", or \"{IGNORE_AUTO}\"")
     return problems
 
 

@@ -4,6 +4,7 @@ Edits are reported as ``changed(other_data)``; the dialog decides when to scan.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
-from app.data.spec import DEFAULT_SPLIT, INSTANCE_MODES, MASK_KINDS
+from app.data.spec import DEFAULT_SPLIT, IGNORE_AUTO, IGNORE_NONE, INSTANCE_MODES, MASK_KINDS
 
 SOURCES = (("Two folders: images and masks", "folders"),
            ("One folder with train/ val/ test/", "split"),
@@ -47,7 +48,10 @@ class PathField(QWidget):
         self._last = self.text()
 
     def _finished(self) -> None:
-        """Only a real change asks for a new scan (leaving the field is not one)."""
+        """Only a real change asks for a new scan (leaving the field is not one). A typed
+        absolute path is shown (and saved) as the project file keeps it: relative."""
+        if self.text() and Path(self.text()).expanduser().is_absolute():
+            self.edit.setText(relative(Path(self.text()).expanduser(), self.base))
         if self.text() != self._last:
             self._last = self.text()
             self.changed.emit()
@@ -66,14 +70,16 @@ class PathField(QWidget):
 
 
 def relative(path: Path, base: Path | None) -> str:
-    """A path as the project file stores it: relative to the project folder when inside.
+    """A path as the project file stores it: relative to the project folder (``../data``
+    too), so a project moved together with its data still finds it.
 
-    A project that was never saved has no folder yet: its paths are kept absolute.
+    Absolute only when the project was never saved (it has no folder yet) or the path
+    is on another drive (Windows has no relative path between drives).
     """
     if base is None:
         return path.as_posix()
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix() or "."
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(base))).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -104,6 +110,12 @@ class SourceForm(QWidget):
         self.image_column, self.mask_column = QLineEdit("image", self), QLineEdit("mask", self)
         self.kind, self.instances = QComboBox(self), QComboBox(self)
         self.kind.addItems(MASK_KINDS)
+        self.ignore = QComboBox(self)
+        self.ignore.setEditable(True)
+        self.ignore.addItems([IGNORE_AUTO, IGNORE_NONE, "255"])
+        self.ignore.setToolTip("Mask value (or 'r, g, b' colour) of pixels to leave out of "
+                               "training and metrics, such as VOC's 255 border; 'auto' proposes "
+                               "one when the masks have such a border")
         self.instances.addItems(INSTANCE_MODES)
         self.fit = QComboBox(self)
         for label, key in FITS:
@@ -112,6 +124,7 @@ class SourceForm(QWidget):
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 2**31 - 1)
         self.split_note = QLabel("kept from the train/ val/ test/ folders", self)
+        self._last_ignore = IGNORE_AUTO
         self.channels = QComboBox(self)
         self.channels.addItem("1 (gray)", 1)
         self.channels.addItem("3 (colour)", 3)
@@ -121,6 +134,7 @@ class SourceForm(QWidget):
                 ("", self.keep_split),
                 ("Folder", self.root), ("CSV file", self.csv), ("Image column", self.image_column),
                 ("Mask column", self.mask_column), ("Mask kind", self.kind),
+                ("Ignore pixels", self.ignore),
                 ("Instances become", self.instances), ("Image size", self.fit),
                 ("Split", self.split_note),
                 ("Split train/val/test", self._row(*self.split)), ("Split seed", self.seed),
@@ -161,6 +175,8 @@ class SourceForm(QWidget):
         for field in (self.images, self.masks, self.root, self.csv):
             field.changed.connect(lambda: self.changed.emit(True))
         self.keep_split.toggled.connect(self._edited)
+        self.ignore.activated.connect(self._ignore_edited)
+        self.ignore.lineEdit().editingFinished.connect(self._ignore_edited)
         for edit in (self.image_column, self.mask_column):
             edit.editingFinished.connect(lambda: self.changed.emit(True))
         for box in (*self.split, self.seed):
@@ -168,6 +184,11 @@ class SourceForm(QWidget):
         self.channels.currentIndexChanged.connect(self.input_changed)
         self.height.valueChanged.connect(self.input_changed)
         self.width.valueChanged.connect(self.input_changed)
+
+    def _ignore_edited(self) -> None:
+        if self.ignore.currentText() != self._last_ignore:
+            self._last_ignore = self.ignore.currentText()
+            self.changed.emit(True)
 
     def _edited(self) -> None:
         self._show_rows()
@@ -215,6 +236,7 @@ class SourceForm(QWidget):
         self.mask_column.setText(data.get("mask_column", "mask"))
         mask = data.get("mask", {})
         self.kind.setCurrentText(mask.get("kind", "auto"))
+        self.set_ignore(mask.get("ignore", IGNORE_AUTO))
         self.instances.setCurrentText(mask.get("instances", "foreground"))
         self.fit.setCurrentIndex(max(0, self.fit.findData(data.get("fit", "resize"))))
         split = data.get("split") if isinstance(data.get("split"), list) else DEFAULT_SPLIT
@@ -257,11 +279,40 @@ class SourceForm(QWidget):
         data["split"] = "folders" if self.fixed_split() else self.fractions()
         data["seed"] = self.seed.value()
         data["fit"] = self.fit.currentData()
-        mask = {"kind": self.kind.currentText()}
+        mask: dict[str, Any] = {"kind": self.kind.currentText()}
         if mask["kind"] == "instances":
             mask["instances"] = self.instances.currentText()
+        ignore = self.ignore_value()
+        if ignore != IGNORE_AUTO:
+            mask["ignore"] = ignore
         data["mask"] = mask
         return data
+
+    def set_ignore(self, value: Any) -> None:
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        self.ignore.blockSignals(True)
+        self.ignore.setCurrentText(text)
+        self.ignore.blockSignals(False)
+        self._last_ignore = text
+
+    def ignore_value(self) -> Any:
+        """What the Ignore field says: 'auto', 'none', a value or an [r, g, b] colour
+        (unreadable text is passed on as typed: the data check names it)."""
+        text = self.ignore.currentText().strip().lower()
+        if text in ("", IGNORE_AUTO):
+            return IGNORE_AUTO
+        parts = [part.strip() for part in text.split(",")]
+        if all(part.isdigit() for part in parts) and len(parts) in (1, 3):
+            return int(parts[0]) if len(parts) == 1 else [int(part) for part in parts]
+        return text
+
+    def problems(self) -> list[str]:
+        """What the person must still choose, in the form's words ('' fields first)."""
+        key = self.source_key()
+        wanted = {"folders": ((self.images, "Images folder: choose a folder"),
+                              (self.masks, "Masks folder: choose a folder")),
+                  "csv": ((self.csv, "CSV file: choose a CSV file"),)}.get(key, ())
+        return [message for field, message in wanted if not field.text()]
 
     def fractions(self) -> list[float]:
         values = [round(box.value(), 4) for box in self.split]

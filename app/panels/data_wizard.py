@@ -20,11 +20,14 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout
 
 from app.data.dataset_info import DataSet
 from app.data.preview import Thumbnail, augmented
+from app.data.problems import plural
 from app.data.spec import ClassInfo, data_problems
 from app.panels.data_source_form import SourceForm
 from app.panels.data_wizard_parts import (ERROR_STYLE, AugmentPanel, ClassTable, CountsPanel,
-                                          ProblemsPanel, ScanJob, ScanSignals, SetDataCommand,
-                                          ThumbnailGrid)
+                                          ProblemsPanel, ScanJob, ScanSignals, ThumbnailGrid,
+                                          apply_data)
+from app.panels.data_wizard_text import (in_form_words, kind_text, status_text,
+                                         unskipped_text)
 from app.project import Project
 
 
@@ -184,9 +187,10 @@ class DataWizard(QDialog):
         self.stop_scan()
         self._job += 1
         data = self.scan_data()
-        problems = data_problems(data)
+        problems = self.form.problems() or [in_form_words(p) for p in data_problems(data)]
         if problems:
-            self._on_failed(self._job, "; ".join(problems))
+            self._running_form = self.form.data()
+            self._on_failed(self._job, "\n".join(problems))
             return
         self._running = ScanJob(self._job, data, self.project.folder, self.signals)
         self._running_form, self._cancelled = self.form.data(), False
@@ -224,9 +228,19 @@ class DataWizard(QDialog):
         self.status.setText("" if message else "Scan cancelled.")
         self._cancelled = not message
         if message:
-            self.dataset = None
-            self.problems.say(f"The data cannot be scanned: {message}", ERROR_STYLE)
+            self._clear_results()
+            self.problems.show_failure(f"The data cannot be scanned:\n{message}")
         self._update_finish()
+
+    def _clear_results(self) -> None:
+        """Nothing of an older source stays on show when the new one fails."""
+        self.dataset, self.thumbs, self.previews, self.classes = None, [], [], []
+        self._scanned_form = None
+        self.grid.clear()
+        self.preview_grid.clear()
+        self.counts.clear()
+        self.class_table.clear()
+        self.kind_label.setText("")
 
     def _on_finished(self, job: int, dataset: DataSet, thumbs: list[Thumbnail]) -> None:
         if job != self._job:
@@ -236,7 +250,7 @@ class DataWizard(QDialog):
         self._scanned_form = self._running_form
         self.progress.setVisible(False)
         self.cancel_scan.setVisible(False)
-        self.status.setText(f"Scanned {dataset.found} pairs: {dataset.description}")
+        self.status.setText(status_text(dataset))
         self.classes = list(dataset.classes)
         if self._detect_input and dataset.pairs:
             _, height, width = self.form.input_shape()
@@ -250,8 +264,7 @@ class DataWizard(QDialog):
         dataset = self.dataset
         assert dataset is not None
         self.counts.show_dataset(dataset, self.form.input_shape()[1:])
-        decoder = dataset.decoder
-        self.kind_label.setText(f"Masks: {decoder.kind}, {decoder.num_classes} classes")
+        self.kind_label.setText(kind_text(dataset))
         self.class_table.show_classes(dataset, self.classes)
         self._show_thumbnails()
         self.problems.show_dataset(dataset)
@@ -286,9 +299,10 @@ class DataWizard(QDialog):
 
     # --- edits ------------------------------------------------------------------------------
     def _source_changed(self, other_data: bool) -> None:
-        if other_data:
+        if other_data:  # the bad pairs of the old source say nothing about the new one
             self._overrides = {"classes": None, "mask": None}
             self._detect_input = True
+            self.skip_box.setChecked(False)
         self._scan_timer.start()
 
     def _input_changed(self) -> None:
@@ -315,6 +329,7 @@ class DataWizard(QDialog):
     def _redetect(self) -> None:
         self._overrides = {"classes": None, "mask": None}
         self.form.kind.setCurrentText("auto")
+        self.form.set_ignore("auto")
         self._scan_timer.start()
 
     # --- finishing ----------------------------------------------------------------------------
@@ -331,9 +346,9 @@ class DataWizard(QDialog):
             return "The data settings changed since the scan: press Scan again"
         blocking = [p for p in dataset.problems if not p.skippable]
         if blocking:
-            return f"{len(blocking)} problem(s) must be fixed in the data first"
+            return f"{plural(len(blocking), 'problem')} must be fixed in the data first"
         if dataset.bad_keys and not self.skip_box.isChecked():
-            return f"{len(dataset.bad_keys)} bad pairs are neither fixed nor skipped"
+            return unskipped_text(dataset)
         if not dataset.pairs:
             return "No usable pairs"
         return ""
@@ -371,23 +386,8 @@ class DataWizard(QDialog):
 
     def apply(self, data: dict[str, Any]) -> None:
         """One undoable step: the data section, the Input's shape, the Target's classes."""
-        from canvas.commands import SetSettingCommand
-
-        channels, height, width = self.form.input_shape()
-        wanted = {"Input": {"channels": channels, "height": height, "width": width},
-                  "Target": {"classes": len(self.classes)}}
-        graph = self.project.graph
-        self.undo_stack.beginMacro("Set up data")
-        self.undo_stack.push(SetDataCommand(self.project, data))
-        for node in graph.nodes:
-            settings = dict(wanted.get(node.type, {}))
-            imagenet = node.settings.get("normalization") == "imagenet"
-            if node.type == "Input" and channels != 3 and imagenet:
-                settings["normalization"] = "per_image"  # ImageNet statistics need 3 channels
-            for name, value in settings.items():
-                if node.settings.get(name) != value:
-                    self.undo_stack.push(SetSettingCommand(graph, node.id, name, value))
-        self.undo_stack.endMacro()
+        apply_data(self.project, self.undo_stack, data, self.form.input_shape(),
+                   len(self.classes))
 
     def _node_settings(self, type_name: str) -> dict[str, Any] | None:
         for node in self.project.graph.nodes:

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPixmap, QUndoCommand
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QGridLayout, QGroupBox, QHeaderView,
                                QLabel, QListView, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -27,7 +27,9 @@ from app.data.problems import ScanCancelled
 from app.data.scan import scan
 from app.data.spec import AUGMENTATIONS, ClassInfo
 from app.data.split import SPLITS
+from app.panels.data_wizard_text import skip_text, summary_text
 from app.project import Project
+from components.errors import StudioError
 
 WARNING_STYLE = "color: #b45309;"
 ERROR_STYLE = "color: #b91c1c; font-weight: bold;"
@@ -56,6 +58,28 @@ class SetDataCommand(QUndoCommand):
         self.project.data = copy.deepcopy(self.old)
 
 
+def apply_data(project: Project, undo_stack: QUndoStack, data: dict[str, Any],
+               input_shape: tuple[int, int, int], classes: int) -> None:
+    """One undoable step: the data section, the Input's shape, the Target's classes."""
+    from canvas.commands import SetSettingCommand
+
+    channels, height, width = input_shape
+    wanted = {"Input": {"channels": channels, "height": height, "width": width},
+              "Target": {"classes": classes}}
+    graph = project.graph
+    undo_stack.beginMacro("Set up data")
+    undo_stack.push(SetDataCommand(project, data))
+    for node in graph.nodes:
+        settings = dict(wanted.get(node.type, {}))
+        imagenet = node.settings.get("normalization") == "imagenet"
+        if node.type == "Input" and channels != 3 and imagenet:
+            settings["normalization"] = "per_image"  # ImageNet statistics need 3 channels
+        for name, value in settings.items():
+            if node.settings.get(name) != value:
+                undo_stack.push(SetSettingCommand(graph, node.id, name, value))
+    undo_stack.endMacro()
+
+
 # --- the scan, off the GUI thread -------------------------------------------------------
 class ScanSignals(QObject):
     progress = Signal(int, int, int, str)   # job, done, total, message
@@ -79,8 +103,11 @@ class ScanJob(QRunnable):
             pictures = self._thumbnails(dataset)
         except ScanCancelled:
             self.signals.failed.emit(self.job, "")
+        except StudioError as error:  # a person's mistake: its message names the place
+            self.signals.failed.emit(self.job, str(error))
         except Exception as error:  # noqa: BLE001 - shown to the person, never a crash
-            self.signals.failed.emit(self.job, f"{type(error).__name__}: {error}")
+            self.signals.failed.emit(self.job, f"unexpected error while reading the data "
+                                     f"({type(error).__name__}: {error})")
         else:
             self.signals.finished.emit(self.job, dataset, pictures)
 
@@ -132,10 +159,20 @@ class CountsPanel(QGroupBox):
         depth = " and ".join(f"{b}-bit" for b in sorted({p.bits for p in dataset.pairs})) or "none"
         colour = "colour" if dataset.channels == 3 else "gray"
         fit = "cut into tiles of" if dataset.spec.fit == "tile" else "resized to"
-        self.sizes.setText(f"Image sizes: {listed or 'none'}{more}\nImages: {colour}, {depth}; "
-                           f"samples are {fit} {size[0]}×{size[1]}")
+        self.sizes.setText(f"Image sizes: {listed}{more}\nImages: {colour}, {depth}; samples "
+                           f"are {fit} {size[0]}×{size[1]}" if dataset.pairs
+                           else "No image could be read.")
         self.notes.setText("\n".join(dataset.notes))
         self.notes.setVisible(bool(dataset.notes))
+
+    def clear(self) -> None:
+        """Nothing was scanned: no counts of an older source may stay on show."""
+        for row in range(self.table.rowCount()):
+            for column in range(self.table.columnCount()):
+                self.table.setItem(row, column, QTableWidgetItem(""))
+        self.sizes.setText("")
+        self.notes.setText("")
+        self.notes.setVisible(False)
 
 
 class ProblemsPanel(QGroupBox):
@@ -160,18 +197,17 @@ class ProblemsPanel(QGroupBox):
             item = QListWidgetItem(str(problem))
             item.setToolTip(str(problem))
             self.list.addItem(item)
-        blocking = sum(1 for p in dataset.problems if not p.skippable)
-        bad = dataset.bad_keys
-        if not dataset.problems:
-            self.say(f"No problems: all {len(dataset.pairs)} pairs can be used.", "")
-        elif blocking:
-            self.say(f"{len(dataset.problems)} problem(s) found; {len(dataset.pairs)} pairs are "
-                     f"usable. {blocking} must be fixed in the data.", ERROR_STYLE)
-        else:
-            self.say(f"{len(dataset.problems)} problem(s) found in {len(bad)} files; "
-                     f"{len(dataset.pairs)} pairs are usable.", WARNING_STYLE)
-        self.skip_box.setText(f"Skip the {len(bad)} bad pairs (leave them out of training)")
-        self.skip_box.setVisible(bool(bad))
+        blocking = any(not p.skippable for p in dataset.problems)
+        style = ERROR_STYLE if blocking else WARNING_STYLE if dataset.problems else ""
+        self.say(summary_text(dataset), style)
+        self.skip_box.setText(skip_text(dataset))
+        self.skip_box.setVisible(bool(dataset.bad_keys))
+
+    def show_failure(self, message: str) -> None:
+        """The source could not be scanned: say why, and list nothing of an older scan."""
+        self.list.clear()
+        self.skip_box.setVisible(False)
+        self.say(message, ERROR_STYLE)
 
     def say(self, text: str, style: str) -> None:
         self.summary.setText(text)
@@ -223,12 +259,20 @@ class ClassTable(QTableWidget):
         self.itemChanged.connect(self._item_changed)
         self.cellDoubleClicked.connect(self._double_clicked)
 
+    def clear(self) -> None:
+        self.classes, self.table_values = [], []
+        self.setRowCount(0)
+
     def show_classes(self, dataset: DataSet, classes: list[ClassInfo]) -> None:
+        if not dataset.pairs:  # no mask was read: there is nothing to say about classes
+            self.clear()
+            return
         self._filling = True
         self.classes = list(classes)
-        self.setRowCount(len(classes))
+        ignored = dataset.ignored_pixels()
+        self.setRowCount(len(classes) + (dataset.ignore_index is not None))
         pixels = dataset.class_pixels()
-        total = max(1, sum(pixels))
+        total = max(1, sum(pixels) + ignored)
         per_split = [dataset.pairs_with_class(s) for s in ("train", "val", "test")]
         self.table_values = [self._value(dataset, i) for i in range(len(classes))]
         for row, info in enumerate(classes):
@@ -243,7 +287,21 @@ class ClassTable(QTableWidget):
                 self.setItem(row, column, item)
             self.item(row, 0).setBackground(QColor(*info.color))
             self.item(row, 0).setToolTip("Double-click to choose the display colour")
+        if dataset.ignore_index is not None:
+            self._ignore_row(dataset, len(classes), f"{100 * ignored / total:.2f} %")
         self._filling = False
+
+    def _ignore_row(self, dataset: DataSet, row: int, share: str) -> None:
+        """The ignored pixels, hatched as in the pictures: not a class, left out of training."""
+        decoder = dataset.decoder
+        value = (", ".join(map(str, unpack(decoder.ignore))) if decoder.encoding == "color"
+                 else str(decoder.ignore))
+        for column, text in enumerate(("", "ignored (not a class)", value, share, "")):
+            item = QTableWidgetItem(text)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            item.setToolTip(f"Left out of training and metrics: {dataset.ignore_reason}")
+            self.setItem(row, column, item)
+        self.item(row, 0).setBackground(QBrush(QColor(90, 90, 90), Qt.BrushStyle.BDiagPattern))
 
     @staticmethod
     def _value(dataset: DataSet, index: int) -> str:
@@ -282,12 +340,12 @@ class ClassTable(QTableWidget):
             row = item.row()
             self.classes[row] = ClassInfo(item.text().strip(), self.classes[row].color)
             self.edited.emit()
-        elif item.column() == 2:
+        elif item.column() == 2 and item.row() < len(self.table_values):
             self.table_values[item.row()] = item.text()
             self.table_edited.emit()
 
     def _double_clicked(self, row: int, column: int) -> None:
-        if column != 0:
+        if column != 0 or row >= len(self.classes):
             return
         chosen = QColorDialog.getColor(QColor(*self.classes[row].color), self, "Class colour")
         if chosen.isValid():

@@ -1,35 +1,23 @@
 """Encoders (backbones) a U-Net can stand on.
 
 The contract, as in segmentation_models_pytorch: an encoder is an nn.Module whose
-``forward`` returns one feature map per level, from full resolution down, and
-which declares ``out_channels`` (one number per level); level i has 1/2**i of the
-input size. The U-Net decoder sizes itself from ``out_channels`` alone, so a new
-backbone only has to honour this contract and register a factory here.
+``forward`` returns one feature map per tap, from the finest down, and which
+declares ``out_channels`` and ``strides`` (one number per tap: how many channels,
+and by how much the tap is smaller than the input; strides start at 1 or 2 and
+double from tap to tap, up to 16 or 32). The U-Net decoder sizes itself from
+these two lists alone, so a new backbone only has to honour them and register an
+``EncoderSpec`` here.
+
+The torchvision families (vgg, resnet, mobilenet, densenet, efficientnet) name
+their parameters and buffers exactly as torchvision's model of the same name,
+minus the classifier, so torchvision's published ImageNet weights load with
+``strict=True``; the spec says where those weights live and which key is the
+first convolution (adapted when the input has other than 3 channels).
 """
 from __future__ import annotations
 
-from typing import Callable
+from .registry import (ENCODERS, WEIGHTS_BASE, EncoderSpec, encoder_spec, make_encoder,  # noqa: F401
+                       pretrained_names, register_encoder)
 
-from torch import nn
-
-from ..errors import UnknownComponentError
-
-EncoderFactory = Callable[..., nn.Module]
-ENCODERS: dict[str, EncoderFactory] = {}
-
-
-def register_encoder(name: str) -> Callable[[EncoderFactory], EncoderFactory]:
-    def decorate(factory: EncoderFactory) -> EncoderFactory:
-        ENCODERS[name] = factory
-        return factory
-    return decorate
-
-
-def make_encoder(name: str, **options) -> nn.Module:
-    """Build the named encoder; an unknown name lists the valid ones."""
-    if name not in ENCODERS:
-        raise UnknownComponentError(name, sorted(ENCODERS))
-    return ENCODERS[name](**options)
-
-
-from . import classic  # noqa: E402,F401  (registers the built-in encoder)
+# Registration order is the order the U-Net's backbone choice lists them.
+from . import classic, vgg, resnet, mobilenet, densenet, efficientnet  # noqa: E402,F401

@@ -1,23 +1,25 @@
 """The encoder of the original U-Net: conv blocks separated by 2x downsampling."""
 from __future__ import annotations
 
-from typing import List
+from typing import List, Mapping
 
 import torch
 from torch import nn
 
 from ..blocks import ConvBlock, make_downsample
-from . import register_encoder
+from .registry import EncoderSpec, register_encoder
 
 
 class ClassicEncoder(nn.Module):
-    """depth + 1 levels; level i has base_filters * 2**i channels."""
+    """depth + 1 levels; level i has base_filters * 2**i channels (at most max_filters)
+    at stride 2**i."""
 
     def __init__(self, in_channels: int, depth: int = 4, base_filters: int = 64,
                  convs: int = 2, activation: str = "relu", batch_norm: bool = True,
-                 pooling: str = "max", dropout: float = 0.0) -> None:
+                 pooling: str = "max", max_filters: int | str = "none") -> None:
         super().__init__()
-        self.out_channels = [base_filters * 2 ** i for i in range(depth + 1)]
+        self.out_channels, self.strides = (list(t) for t in classic_taps(
+            {"depth": depth, "base_filters": base_filters, "max_filters": max_filters}))
         # stage 0 works at full size; every later stage first halves the size.
         self.stages = nn.ModuleList()
         previous = in_channels
@@ -26,18 +28,21 @@ class ClassicEncoder(nn.Module):
             self.stages.append(block if level == 0 else
                                nn.Sequential(make_downsample(pooling, previous), block))
             previous = channels
-        # The paper drops out at the end of the contracting path only.
-        self.bottleneck_dropout = nn.Dropout2d(dropout) if dropout > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         features: List[torch.Tensor] = []
         for stage in self.stages:
             x = stage(x)
             features.append(x)
-        features[-1] = self.bottleneck_dropout(features[-1])
         return features
 
 
-@register_encoder("classic")
-def classic_encoder(**options) -> nn.Module:
-    return ClassicEncoder(**options)
+def classic_taps(options: Mapping) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    depth, base = options.get("depth", 4), options.get("base_filters", 64)
+    cap = options.get("max_filters", "none")
+    return (tuple(base * 2 ** i if cap == "none" else min(base * 2 ** i, cap)
+                  for i in range(depth + 1)),
+            tuple(2 ** i for i in range(depth + 1)))
+
+
+register_encoder(EncoderSpec("classic", ClassicEncoder, tap_rule=classic_taps))
