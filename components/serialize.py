@@ -46,13 +46,14 @@ def graph_from_dict(data: Any, where: str = "graph", keep_invalid: bool = False
     file a person wrote, or a copy of such a node) instead of refusing the graph: the
     node keeps the value as it was (``Node.invalid``) and the analysis names it."""
     problems: list[str] = []
+    kept: list[str] | None = [] if keep_invalid else None  # named too if the graph is refused
     doc = GraphDocument()
     if not isinstance(data, dict):
         raise GraphFormatError([f"{where}: expected an object with 'nodes' and 'edges'"])
     _unknown_keys(data, GRAPH_KEYS, where, problems)
     seen_ids: set[str] = set()
     for i, item in enumerate(_list(data, "nodes", where, problems)):
-        _load_node(doc, item, f"{where}.nodes[{i}]", problems, seen_ids, keep_invalid)
+        _load_node(doc, item, f"{where}.nodes[{i}]", problems, seen_ids, kept)
     placed: dict[Any, str] = {}
     for i, item in enumerate(_list(data, "edges", where, problems)):
         _load_edge(doc, item, f"{where}.edges[{i}]", problems, seen_ids, placed)
@@ -60,7 +61,7 @@ def graph_from_dict(data: Any, where: str = "graph", keep_invalid: bool = False
     for i, item in enumerate(_list(data, "frames", where, problems, required=False)):
         _load_frame(doc, item, f"{where}.frames[{i}]", problems)
     if problems:
-        raise GraphFormatError(problems)
+        raise GraphFormatError(problems + (kept or []))
     return doc
 
 
@@ -83,7 +84,9 @@ def _unknown_keys(item: dict, allowed: set[str], where: str, problems: list[str]
 
 
 def _load_node(doc: GraphDocument, item: Any, where: str, problems: list[str],
-               seen_ids: set[str], keep_invalid: bool) -> None:
+               seen_ids: set[str], kept: list[str] | None) -> None:
+    """Load one node; with ``kept`` (a list) a bad value of a known setting is kept on
+    the node and its message goes to ``kept`` instead of ``problems``."""
     if not isinstance(item, dict):
         problems.append(f"{where}: expected an object")
         return
@@ -116,10 +119,12 @@ def _load_node(doc: GraphDocument, item: Any, where: str, problems: list[str],
         return
     invalid = {}
     for error in cls.SCHEMA.problems(settings):
-        if keep_invalid and error.setting in cls.SCHEMA:  # the analysis names it
+        message = f"{label}: {cls.type_name} {error}"
+        if kept is not None and error.setting in cls.SCHEMA:  # the analysis names it
             invalid[error.setting] = settings[error.setting]
+            kept.append(message)
         else:  # an unknown key never opens
-            problems.append(f"{label}: {cls.type_name} {error}")
+            problems.append(message)
     if len(problems) == before:
         valid = {k: v for k, v in settings.items() if k not in invalid}
         doc.add_node(cls.type_name, tuple(position), valid, node_id, invalid=invalid)

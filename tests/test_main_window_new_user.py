@@ -173,6 +173,8 @@ def test_unknown_keys_and_broken_json_still_refuse(main_window, fake_dialogs, tm
     assert not main_window.open_path(path)
     (title, text, details), = fake_dialogs.named("show_error")
     assert words in details and str(path) in text
+    if settings is not None:  # refused anyway: the bad value is named with the rest
+        assert "UNet setting 'depth': got 12" in details
 
 
 # --- 7. README and About promise what there is ----------------------------------------------------
