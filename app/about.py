@@ -17,8 +17,9 @@ ABOUT = (
     "Design image-segmentation networks on a node-graph canvas: every node shows the "
     "shape of its output and what is wrong with it, the Properties dock its parameter "
     "count, and the Data Wizard sets up the images and masks a model will learn from.<br>"
-    "On the command line, <tt>main.py info</tt> and <tt>main.py code</tt> print the "
-    "model's shapes and its PyTorch code; <tt>main.py --help</tt> lists every command.")
+    "On the command line, <tt>main.py info</tt>, <tt>main.py code</tt> and "
+    "<tt>main.py data</tt> print the model's shapes, its PyTorch code and what the data "
+    "scan found; <tt>main.py --help</tt> lists every command.")
 """What this version does, and nothing it does not (the README says the same)."""
 
 
