@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Protocol
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from . import theme
-from .items import NodeItem
+from .items import NodeItem, SceneOverlay
 
 LABEL_PX = 11.0   # the names' font size on screen, in pixels
 PAD_X, PAD_Y = 4.0, 1.5
@@ -52,34 +52,23 @@ class LabelSource(Protocol):
     nodes: Mapping[str, NodeItem]
 
 
-class LabelLayer(QGraphicsItem):
+class LabelLayer(SceneOverlay):
     """Paints the readable names of a scene's nodes while it is zoomed out."""
 
     def __init__(self, source: LabelSource) -> None:
-        super().__init__()
+        super().__init__(z=20)  # above nodes and wires
         self.source = source
         self.font = label_font()
         self.metrics = QFontMetricsF(self.font)
         self._placed: list[tuple[NodeItem, list[str], QRectF]] = []
         self._key: tuple | None = None
         self._measured: dict[tuple[str, int], tuple[list[str], float]] = {}
-        self.setZValue(20)  # above nodes and wires
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # exposedRect
-        self.hide()
 
     def invalidate(self) -> None:
         """The nodes moved, came, went or changed state: place the names again."""
         self._key = None
-        if self.isVisible():
-            self.update()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        scene = self.scene()
-        return scene.sceneRect() if scene is not None else QRectF()
-
-    def shape(self) -> QPainterPath:
-        return QPainterPath()  # never under the mouse: the nodes take the clicks
+        self.changed()
 
     def placed(self, zoom: float) -> list[tuple[NodeItem, list[str], QRectF]]:
         """(node, lines, label rectangle in scene units) of every name shown at ``zoom``."""

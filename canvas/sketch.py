@@ -16,12 +16,12 @@ from typing import Mapping, Protocol
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from components.graph import Edge
 
 from . import theme
-from .items import EdgeItem, FrameItem, NodeItem
+from .items import EdgeItem, FrameItem, NodeItem, SceneOverlay
 
 
 class SketchSource(Protocol):
@@ -110,30 +110,13 @@ class GraphSketch:
                 painter.drawRects(rects)
 
 
-class SketchItem(QGraphicsItem):
-    """Paints the scene's GraphSketch in far-zoom mode (the view zoomed far out).
-
-    Its bounding rect is the whole scene rect, so a change never has to move it in
-    the scene's index; the geometry is gathered lazily, at the next paint.
-    """
+class SketchItem(SceneOverlay):
+    """Paints the scene's GraphSketch in far-zoom mode (the view zoomed far out);
+    the geometry is gathered lazily, at the next paint."""
 
     def __init__(self, sketch: GraphSketch) -> None:
-        super().__init__()
+        super().__init__(z=0.5)
         self.sketch = sketch
-        self.setZValue(0.5)
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.hide()
-
-    def changed(self) -> None:
-        if self.isVisible():
-            self.update()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        scene = self.scene()
-        return scene.sceneRect() if scene is not None else QRectF()
-
-    def shape(self) -> QPainterPath:
-        return QPainterPath()  # never under the mouse: the real items take the clicks
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:

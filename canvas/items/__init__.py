@@ -3,7 +3,8 @@ from .edge_item import EdgeItem, WirePreview
 from .frame_item import FrameItem
 from .hint_item import HintItem
 from .node_item import NodeItem
+from .overlay import SceneOverlay
 from .port_item import PortItem, PortState
 
 __all__ = ["EdgeItem", "FrameItem", "HintItem", "NodeItem", "PortItem", "PortState",
-           "WirePreview"]
+           "SceneOverlay", "WirePreview"]
