@@ -10,8 +10,9 @@ through ``push``. The window wires the canvas editor's selection in with
 
 How later work extends it (keep this shape):
 - one attribute per service, made in ``__init__`` with the controller as Qt parent
-  and stopped in ``close``: the property panel's edits (a ``set_setting`` that
-  pushes SetSettingCommand), the preview service and the run monitor;
+  and stopped in ``close``: ``samples`` (the project's data scanned off the GUI
+  thread and the preview sample, app/sample_source.py) and ``previews`` (the live
+  previews, app/live_previews.py); the run monitor comes next;
 - work off the GUI thread takes ``document.snapshot()`` and ``document.revision``
   when it starts and its result is dropped when the revision has moved on;
 - a service announces results with a Qt signal on itself; panels connect to it.
@@ -23,8 +24,13 @@ from typing import Iterable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from app.live_previews import LivePreviews
 from app.project import Project
+from app.project_commands import ReplaceGraphCommand, SetDataCommand, SetTrainingCommand
+from app.recommend import Recommendation
+from app.sample_source import SampleSource
 from canvas.analysis import LiveAnalysis
+from canvas.commands import CompoundCommand
 from components.compiler import Analysis
 from components.events import Event, Listener, Subscription, Subscriptions
 from components.graph import GraphDocument
@@ -36,8 +42,10 @@ class ProjectController(QObject):
     analysis_changed = Signal(object)  # Analysis: the debounced re-analysis after an edit
     selection_changed = Signal(list)   # selected node ids, in document order (and frames)
     project_replaced = Signal()        # adopt(): new content in the same objects
+    select_requested = Signal(list)    # a panel asks the canvas to select these node ids
 
-    def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, project: Project | None = None, parent: QObject | None = None,
+                 previews: bool = True) -> None:
         super().__init__(parent)
         self.project = project if project is not None else Project()
         self.undo_stack = QUndoStack(self)
@@ -46,6 +54,10 @@ class ProjectController(QObject):
         self._selection: list[str] = []
         self._frame_selection: list[str] = []
         self._subscriptions = Subscriptions()
+        self.samples = SampleSource(self.project, self, enabled=previews)
+        self.previews = LivePreviews(self.project, self.samples, self)
+        self.undo_stack.indexChanged.connect(self.samples.check)  # a data edit or its undo
+        self.samples.check()
 
     # --- reading -------------------------------------------------------------------------
     @property
@@ -87,6 +99,19 @@ class ProjectController(QObject):
             self._selection, self._frame_selection = selection, frames
             self.selection_changed.emit(self.selection)
 
+    def request_selection(self, node_ids: Iterable[str]) -> None:
+        """Ask the canvas to select these nodes (a renamed node, a link in the code view)."""
+        self.select_requested.emit(list(node_ids))
+
+    def apply_recommendation(self, rec: Recommendation) -> None:
+        """Model > Recommend's Apply: the graph, the training keys and the data keys of
+        the proposal as ONE undo step (undo brings back the old graph and both sections)."""
+        self.push(CompoundCommand("Apply the recommended model", [
+            ReplaceGraphCommand(self.document, rec.graph),
+            SetTrainingCommand(self.project, rec.training),
+            SetDataCommand(self.project, {**self.project.data, **rec.data})]))
+        self.refresh_analysis()
+
     def follow(self, event: Event, listener: Listener) -> Subscription:
         """Subscribe to a document event until the controller closes."""
         return self._subscriptions.subscribe(event, listener)
@@ -104,9 +129,12 @@ class ProjectController(QObject):
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.refresh_analysis()
+        self.samples.check()
         self.project_replaced.emit()
 
     def close(self) -> None:
-        """The window is closing: stop the analysis and end every subscription."""
+        """The window is closing: stop the analysis, the previews and every subscription."""
         self.live.close()
+        self.samples.close()
+        self.previews.close()
         self._subscriptions.close()

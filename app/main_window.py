@@ -17,22 +17,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainWindow,
-                               QScrollArea, QTabWidget, QToolButton, QUndoView, QWidget)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QToolButton
 
-from app import dialogs, menus
+from app import dialogs, menus, recommend_flow, window_layout
 from app.about import APP_NAME, about_text
 from app.controller import ProjectController
-from app.panels.node_details import NodeDetailsPanel
-from app.panels.problems import ProblemsPanel
-from app.panels.run_tabs import STATISTICS_TEXT, TEST_TEXT, explanation_tab
+from app.data.relocate import relocate
 from app.paths import DEMO_PROJECT
 from app.project import Project, load_project, save_project
 from app.recent_files import RecentFiles
 from app.recovery import (AUTOSAVE_MS, Autosaver, RecoveryStore, default_folder, load_recovery,
                           remove_recovery)
 from canvas.editor import CanvasEditor
-from canvas.palette import Palette
 from components.errors import ProjectFileError, StudioError
 
 
@@ -47,22 +43,27 @@ class MainWindow(QMainWindow):
     """One project, its undo stack, the canvas and the docks around it."""
 
     def __init__(self, project: Project | None = None, settings: QSettings | None = None,
-                 recovery_dir: Path | None = None, autosave_ms: int = AUTOSAVE_MS) -> None:
+                 recovery_dir: Path | None = None, autosave_ms: int = AUTOSAVE_MS,
+                 previews: bool = True) -> None:
         super().__init__()
         self.settings = settings if settings is not None else default_settings()
         self.recovery_dir = Path(recovery_dir) if recovery_dir else default_folder()
-        self.controller = ProjectController(project, self)
+        self.controller = ProjectController(project, self, previews=previews)
         self.editor = CanvasEditor(self.project.graph, self.undo_stack, self.controller.live, self)
-        self.setCentralWidget(self.editor.view)
         self.recent = RecentFiles(self.settings)
         self.recovery = RecoveryStore(self.recovery_dir)
         self.autosaver = Autosaver(self.recovery, lambda: self.project, self.is_dirty, self,
                                    autosave_ms)
-        self._build_docks()
+        self.parts = parts = window_layout.build(self, self.controller, self.editor)
+        self.centre, self.code_view, self.palette = parts.centre, parts.code_view, parts.palette
+        self.details, self.history, self.problems = parts.details, parts.history, parts.problems
+        self.bottom_tabs = parts.bottom_tabs
+        self.palette_dock, self.details_dock = parts.palette_dock, parts.details_dock
+        self.history_dock, self.bottom_dock = parts.history_dock, parts.bottom_dock
         self.window_actions = menus.WindowActions(self, self)
         bars = menus.install(self, self.window_actions, self.editor.actions)
         self.toolbar, self.panels_menu = bars.toolbar, bars.panels_menu
-        for dock in (self.palette_dock, self.details_dock, self.history_dock, self.bottom_dock):
+        for dock in parts.docks:
             self.panels_menu.addAction(dock.toggleViewAction())
         self._build_status_bar()
         self._connect()
@@ -81,43 +82,6 @@ class MainWindow(QMainWindow):
         return self.controller.undo_stack
 
     # --- assembly ------------------------------------------------------------------------------
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea,
-              scroll: bool = False) -> QDockWidget:
-        """A dock around ``widget``; ``scroll`` puts it in a scroll area, for a panel whose
-        content can outgrow the screen (a QMainWindow grows to its docks' minimum sizes,
-        so a panel listing 33 selected nodes pushed the status bar off the screen)."""
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(_scrolled(widget) if scroll else widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
-        return dock
-
-    def _build_docks(self) -> None:
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self.palette = Palette()
-        self.palette_dock = self._dock("Components", "paletteDock", self.palette, left)
-        self.details = NodeDetailsPanel(self.controller)
-        self.details_dock = self._dock("Properties", "propertiesDock", self.details, right,
-                                       scroll=True)
-        self.history = QUndoView(self.undo_stack)
-        self.history.setEmptyLabel("<opened>")
-        self.history_dock = self._dock("History", "historyDock", self.history, right)
-        self.tabifyDockWidget(self.details_dock, self.history_dock)
-        self.details_dock.raise_()
-        self.problems = ProblemsPanel()
-        self.bottom_tabs = QTabWidget()
-        self.bottom_tabs.setDocumentMode(True)
-        self.bottom_tabs.addTab(self.problems, "Problems")
-        self.bottom_tabs.addTab(explanation_tab(STATISTICS_TEXT), "Statistics")
-        self.bottom_tabs.addTab(explanation_tab(TEST_TEXT), "Test")
-        self.bottom_dock = self._dock("Results", "bottomDock", self.bottom_tabs,
-                                      Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True)
-        self.resizeDocks([self.palette_dock, self.details_dock], [230, 320],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.bottom_dock], [160], Qt.Orientation.Vertical)
-
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.problems_button = QToolButton()
@@ -144,6 +108,9 @@ class MainWindow(QMainWindow):
         self.palette.component_activated.connect(lambda name: editor.add_component(name))
         self.problems.node_requested.connect(self.focus_node)
         self.problems.count_changed.connect(self._update_problem_count)
+        window_layout.connect_views(self.parts, self.controller, editor)
+        self.controller.samples.changed.connect(self._update_model_actions)
+        self._update_model_actions()
         self._update_zoom(editor.view.zoom)
         self._update_counts()
 
@@ -275,8 +242,13 @@ class MainWindow(QMainWindow):
         unnamed = self.project.name == Project().name
         if unnamed:  # 'Untitled — cells.json' in the title reads wrong: name it after the file
             self.project.name = Path(path).stem
+        data, folder = self.project.data, self.project.folder
+        # Relative data paths start at the project file: saved into another folder, they
+        # must be rewritten to reach the same images (app/data/relocate.py).
+        self.project.data = relocate(data, folder, Path(path).resolve().parent)
         if self._write(Path(path)):
             return True
+        self.project.data = data
         if unnamed:
             self.project.name = Project().name
         return False
@@ -334,8 +306,20 @@ class MainWindow(QMainWindow):
             return
         DataWizard(self.project, self.undo_stack, self).exec()
 
+    def open_recommend(self) -> bool:
+        """Model > Recommend (app/recommend_flow.py); True if the proposal was applied."""
+        return recommend_flow.recommend(self, self.controller, self.editor)
+
+    def _update_model_actions(self) -> None:
+        samples = self.controller.samples
+        action = self.window_actions.recommend
+        action.setEnabled(samples.has_data)
+        action.setStatusTip("Plan a model from the data's sizes and classes" if samples.has_data
+                            else samples.message or "Recommend needs data (Data Wizard)")
+
     def new_window(self) -> "MainWindow":
-        window = MainWindow(settings=self.settings, recovery_dir=self.recovery_dir)
+        window = MainWindow(settings=self.settings, recovery_dir=self.recovery_dir,
+                            previews=self.controller.samples.enabled)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         _open_windows.append(window)
         window.destroyed.connect(lambda *_: _open_windows.remove(window)
@@ -379,16 +363,6 @@ class MainWindow(QMainWindow):
         self.controller.close()
         self.editor.close()
         event.accept()
-
-
-def _scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area that resizes it to the room there is."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return area
 
 
 def run_gui(project_path: str | None) -> int:

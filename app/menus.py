@@ -55,6 +55,7 @@ class WindowCommands(Protocol):
     def close(self) -> bool: ...
     def quit_application(self) -> bool: ...
     def open_data_wizard(self) -> None: ...
+    def open_recommend(self) -> bool: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
 
@@ -94,6 +95,9 @@ class WindowActions(QObject):
         self.redo.setIcon(icon("redo"))
         self.data_wizard = self._make("Data Wizard…", window.open_data_wizard, None,
                                       "Choose images and masks for training", "data")
+        self.recommend = self._make("Recommend…", window.open_recommend, None,
+                                    "Plan Input -> U-Net -> Target from the data's sizes and "
+                                    "classes (nnU-Net's rules); shows why before applying")
         self.shortcuts = self._make("Mouse and Keyboard", window.show_shortcuts, Keys.HelpContents,
                                     "How to edit the graph with the mouse and keyboard")
         self.about = self._make("About U-Net Studio", window.show_about, None, "Version and "
@@ -162,7 +166,7 @@ def install(window: QMainWindow, acts: WindowActions, edit: EditorActions) -> Ba
     edit_menu.addSeparator()
     edit_menu.addActions([edit.select_all])
     edit_menu.addSeparator()
-    edit_menu.addActions([edit.group, edit.ungroup, edit.auto_layout])
+    edit_menu.addActions([edit.group, edit.ungroup, edit.expand, edit.auto_layout])
     view_menu = bar.addMenu("&View")
     view_menu.addActions([edit.fit, edit.zoom_in, edit.zoom_out, edit.reset_zoom])
     view_menu.addSeparator()
@@ -171,6 +175,8 @@ def install(window: QMainWindow, acts: WindowActions, edit: EditorActions) -> Ba
     panels = view_menu.addMenu("Panels")
     data_menu = bar.addMenu("&Data")
     data_menu.addAction(acts.data_wizard)
+    model_menu = bar.addMenu("&Model")
+    model_menu.addAction(acts.recommend)
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([acts.shortcuts, acts.about])
     toolbar = window.addToolBar("Main")

@@ -88,3 +88,23 @@ def predicted_classes(logits: torch.Tensor) -> torch.Tensor:
     if logits.shape[0] == 1:
         return (logits[0] > 0).long()
     return logits.argmax(dim=0)
+
+
+def thumbnail(picture: np.ndarray, height: int) -> np.ndarray:
+    """A picture shrunk to ``height`` rows, aspect kept, averaged (PIL's box filter), so
+    a node's thumbnail is drawn from a few thousand pixels instead of a 1027 px grid."""
+    from PIL import Image
+
+    rows, cols = picture.shape[:2]
+    if rows <= height:
+        return picture
+    width = max(1, round(cols * height / rows))
+    shrunk = Image.fromarray(np.ascontiguousarray(picture)).resize((width, height),
+                                                                    Image.Resampling.BOX)
+    return np.ascontiguousarray(np.asarray(shrunk))
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, gap: int = 2) -> np.ndarray:
+    """Two pictures of one height next to each other (the Target: truth | prediction)."""
+    between = np.full((left.shape[0], gap, 3), GAP_VALUE, np.uint8)
+    return np.ascontiguousarray(np.concatenate([left, between, right], axis=1))

@@ -9,9 +9,10 @@ computes in the caller's thread, for tests. The window's owner wraps the
 callback in a Qt signal to get back to the GUI thread.
 
 Per node: the Input shows the sample as the model sees it (resized to the
-Input), every layer its output as a grid of channels (16 to a page), the Target
-the sample's mask in the data's class colours beside the predicted classes;
-each with the tensor's min, max, mean and std. A forward hook on each node's
+Input and normalized, drawn over its own range), every layer its output as a
+grid of channels (16 to a page), the Target the sample's mask in the data's
+class colours beside the predicted classes; each with the tensor's min, max,
+mean and std. A forward hook on each node's
 module (the compiled GraphModule's ``meta["node_modules"]``) collects them.
 Weights are random but fixed per node id (a change to one node leaves the
 previews upstream of it as they were), or those of a checkpoint.
@@ -231,7 +232,7 @@ def compute(request: PreviewRequest, cancel: threading.Event | None = None,
     result = PreviewResult(request.revision, notes=notes)
     for node_id, tensor in outputs.items():
         kind = "image" if node_id == analysis.input_id else "features"
-        picture = image_rgb(image) if kind == "image" else channel_grid(tensor)
+        picture = image_rgb(stretched(tensor)) if kind == "image" else channel_grid(tensor)
         result.nodes[node_id] = NodePreview(node_id, kind, tensor, tensor_stats(tensor), picture)
     target = analysis.target_id
     source = doc.edges_into(target)[0].source
@@ -239,6 +240,14 @@ def compute(request: PreviewRequest, cancel: threading.Event | None = None,
         result.nodes[target] = _target_preview(request, target, outputs[source], (height, width))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def stretched(tensor: torch.Tensor) -> torch.Tensor:
+    """The Input's output (normalized) mapped to [0, 1] over its own range, all channels
+    together: the image as the model sees it, readable even when the data is dark."""
+    low, high = torch.aminmax(tensor)
+    span = (high - low).clamp_min(1e-12)
+    return (tensor - low) / span if high > low else torch.full_like(tensor, 0.5)
 
 
 def fit_image(image: torch.Tensor, channels: int, size: tuple[int, int]) -> torch.Tensor:

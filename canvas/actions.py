@@ -38,6 +38,8 @@ class ActionTarget(Protocol):
     def selected_node_ids(self) -> list[str]: ...
     def has_selection(self) -> bool: ...
     def has_frames(self) -> bool: ...
+    def expand_selection(self) -> list[str]: ...
+    def can_expand(self) -> bool: ...
 
 
 class EditorActions(QObject):
@@ -67,6 +69,9 @@ class EditorActions(QObject):
                                   "Remove the selected frame (its nodes stay)")
         self.auto_layout = self._make("Auto Layout", editor.auto_layout, [QKeySequence("Ctrl+L")],
                                       "Arrange the graph in layers, left to right", "layout")
+        self.expand = self._make("Expand to Components", editor.expand_selection, [],
+                                 "Replace the selected UNet node by the Convolution, Pooling, "
+                                 "Upsample and Merge nodes it is made of (one undo step)")
         self.fit = self._make("Fit Graph", view.fit_to_graph, [QKeySequence("F")],
                               "Zoom to show every node", "fit")
         self.zoom_in = self._make("Zoom In", view.zoom_in,
@@ -105,7 +110,7 @@ class EditorActions(QObject):
 
     def all(self) -> list[QAction]:
         return [self.delete, self.cut, self.copy, self.paste, self.duplicate, self.select_all,
-                self.group, self.ungroup, self.auto_layout, self.fit, self.zoom_in,
+                self.group, self.ungroup, self.expand, self.auto_layout, self.fit, self.zoom_in,
                 self.zoom_out, self.reset_zoom, self.snap, self.minimap]
 
     def update_enabled(self, *args: object) -> None:
@@ -114,3 +119,4 @@ class EditorActions(QObject):
             action.setEnabled(has_nodes)
         self.delete.setEnabled(self.editor.has_selection())
         self.ungroup.setEnabled(self.editor.has_frames())
+        self.expand.setEnabled(self.editor.can_expand())

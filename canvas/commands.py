@@ -8,15 +8,19 @@ before anything reaches the undo stack) and records what undo needs when it is
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Mapping
 
 from PySide6.QtGui import QUndoCommand
 
 from components import registry
+from components.errors import GraphError
 from components.graph import Edge, GraphDocument, Node, Position
 from components.serialize import graph_from_dict
 
 SET_SETTING_ID = 1001
+NODE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A node id a person may give: a Python name, like the ids the canvas makes (``conv3``)."""
 
 
 class CompoundCommand(QUndoCommand):
@@ -188,6 +192,63 @@ class SetSettingCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.document.restore_setting(self.node_id, self.name, self.old)
+
+
+class RenameNodeCommand(QUndoCommand):
+    """Give a node another id; its wires, its place in document order and its groups follow.
+
+    An id that is taken, empty or not a Python name (the generated code names its
+    layers after the ids) is refused here, before the command reaches a stack."""
+
+    def __init__(self, document: GraphDocument, node_id: str, new_id: str) -> None:
+        self.new_id = check_node_id(document, node_id, new_id)
+        super().__init__(f"Rename {node_id} to {self.new_id}")
+        self.document = document
+        self.node_id = node_id
+
+    def redo(self) -> None:
+        _rename(self.document, self.node_id, self.new_id)
+
+    def undo(self) -> None:
+        _rename(self.document, self.new_id, self.node_id)
+
+
+def check_node_id(document: GraphDocument, node_id: str, new_id: str) -> str:
+    """``new_id`` stripped, or GraphError saying why a node cannot be called that."""
+    document.node(node_id)
+    wanted = str(new_id).strip()
+    if not wanted:
+        raise GraphError("an id cannot be empty", node_id)
+    if not NODE_ID.fullmatch(wanted):
+        raise GraphError(f"'{wanted}' is not a valid id: use letters, digits and _, "
+                         "not starting with a digit", node_id)
+    if wanted != node_id and document.has_node(wanted):
+        raise GraphError(f"'{wanted}' is taken by another node", node_id)
+    return wanted
+
+
+def _rename(doc: GraphDocument, old: str, new: str) -> None:
+    """Replace node ``old`` by the same node called ``new``. The wires from the first one
+    touching it onwards are re-made in their order, so the project file and the
+    generated code read the same after a rename and its undo."""
+    if old == new:
+        return
+    node, index = doc.node(old).copy(), doc.node_index(old)
+    edges = doc.edges
+    first = next((i for i, e in enumerate(edges) if e.touches(old)), len(edges))
+    tail = edges[first:]
+    frames = [(f.id, [new if n == old else n for n in f.nodes]) for f in doc.frames
+              if old in f.nodes]
+    for edge in tail:
+        if not edge.touches(old):
+            doc.disconnect(edge)
+    doc.remove_node(old)  # with the wires touching it
+    doc.add_node(node.type, node.position, node.settings, new, index=index, invalid=node.invalid)
+    for e in tail:
+        doc.connect(new if e.source == old else e.source, e.source_port,
+                    new if e.target == old else e.target, e.target_port)
+    for frame_id, members in frames:
+        doc.set_frame(frame_id, node_ids=members)
 
 
 class PasteCommand(QUndoCommand):

@@ -29,6 +29,7 @@ from components.serialize import graph_to_dict
 from . import placement, theme
 from .analysis import LiveAnalysis
 from .actions import EditorActions
+from .expand_command import expand_selected, is_expandable
 from .commands import (AddNodeCommand, CompoundCommand, ConnectCommand, DisconnectCommand,
                        GroupCommand, MoveNodesCommand, PasteCommand, RemoveNodesCommand,
                        RenameFrameCommand, UngroupCommand)
@@ -286,6 +287,19 @@ class CanvasEditor(QObject):
         self.view.ensureVisible(bounds, 40, 40)
         return command.node_ids
 
+    def expand_selection(self) -> list[str]:
+        """Edit > Expand to Components: the one selected UNet node becomes the nodes it is
+        made of, framed, in one undo step; a refusal names the node and why."""
+        command, message = expand_selected(self.document, self.scene.selected_node_ids())
+        if command is not None:
+            self.push(command)
+            self.scene.select_nodes(command.node_ids)
+        self.show_message(message)
+        return command.node_ids if command is not None else []
+
+    def can_expand(self) -> bool:
+        return is_expandable(self.document, self.scene.selected_node_ids())
+
     # --- frames --------------------------------------------------------------------------------
     def group_selection(self, title: str | None = None) -> str | None:
         nodes = self.scene.selected_node_ids()
@@ -348,6 +362,8 @@ class CanvasEditor(QObject):
             menu.addActions([acts.copy, acts.cut, acts.duplicate, acts.delete])
             menu.addSeparator()
             menu.addActions([acts.group, acts.ungroup])
+            if item.type_name == "UNet":
+                menu.addActions([acts.expand])
         elif isinstance(item, EdgeItem):
             menu.addAction(acts.delete)
         elif isinstance(item, FrameItem):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from PySide6.QtCore import QRectF, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsSceneContextMenuEvent,
                                QGraphicsSceneMouseEvent)
 
@@ -52,6 +53,7 @@ class GraphScene(QGraphicsScene):
         self.frames: dict[str, FrameItem] = {}
         self.handler: InteractionHandler | None = None
         self.analysis: Analysis | None = None
+        self.pictures: dict[str, QImage] = {}  # the live previews' thumbnails, by node id
         self._subscriptions = Subscriptions()
         self.sketch = GraphSketch(self)
         self.sketch_item = SketchItem(self.sketch)
@@ -103,6 +105,7 @@ class GraphScene(QGraphicsScene):
         item = NodeItem(node.id, registry.get(node.type), doc.input_ports(node.id),
                         doc.output_ports(node.id))
         item.setPos(*node.position)
+        item.set_picture(self.pictures.get(node.id))
         self._paint_mode(item)
         self.nodes[node.id] = item
         self.addItem(item)
@@ -198,6 +201,13 @@ class GraphScene(QGraphicsScene):
         for node_id, item in self.nodes.items():
             item.set_status(analysis.shapes.get(node_id), problems.get(node_id, []),
                             warnings.get(node_id, []))
+        self.graph_changed()
+
+    def apply_previews(self, pictures: dict[str, QImage]) -> None:
+        """The live previews' thumbnails, one per node id (a node left out shows none)."""
+        self.pictures = dict(pictures)
+        for node_id, item in self.nodes.items():
+            item.set_picture(self.pictures.get(node_id))
         self.graph_changed()
 
     # --- the sketch: the whole graph in a few draw calls --------------------------------

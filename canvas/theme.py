@@ -23,6 +23,9 @@ PORT_RADIUS = 5.0
 PORT_HIT_RADIUS = 9.0
 CORNER = 6.0
 ICON_SIZE = 18.0
+PREVIEW_HEIGHT = 44.0
+"""The strip under the ports that shows a node's live preview (the from-scratch template
+stacks nodes 150 apart: a two-port Merge with its preview, 148, still fits)."""
 FRAME_PADDING = 24.0
 FRAME_TITLE_HEIGHT = 26.0
 

@@ -100,6 +100,9 @@ def make_window(qtbot, tmp_path, studio_settings, fake_dialogs):
     def make(**kwargs):
         kwargs.setdefault("settings", studio_settings)
         kwargs.setdefault("recovery_dir", tmp_path / "recovery")
+        # No data scan and preview model per window, unless a test is about them: the
+        # default project's demo data would be generated and scanned by every window.
+        kwargs.setdefault("previews", False)
         window = MainWindow(**kwargs)
         windows.append(window)
         return window

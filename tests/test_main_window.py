@@ -290,8 +290,8 @@ def test_properties_dock_shows_the_selected_node(main_window, qtbot):
             for i in range(window.details.form.rowCount())}
     assert rows["Output shape:"].endswith("x256x256")
     assert int(rows["Parameters:"].replace(",", "")) > 100_000
-    settings = [window.details.table.item(r, 0).text()
-                for r in range(window.details.table.rowCount())]
+    form = window.details.settings.form  # the settings are a form now (issue 10)
+    settings = [form.label(setting.name).text() for setting in form.schema]
     assert "Depth" in settings
 
 

@@ -137,8 +137,9 @@ def test_an_out_of_range_setting_opens_with_the_node_outlined(main_window, fake_
     assert "unet.depth" in window.statusBar().currentMessage()
     assert window.bottom_tabs.currentWidget() is window.problems
     window.editor.select_nodes(["unet"])
-    values = {window.details.table.item(r, 0).text(): window.details.table.item(r, 1).text()
-              for r in range(window.details.table.rowCount())}
+    form = window.details.settings.form  # the settings are a form now (issue 10)
+    values = {form.label(s.name).text(): form.editor(s.name).input_widget().text()
+              for s in form.schema if s.kind == "int"}
     assert values["Depth"] == "12 (not allowed)" and values["Base filters"] == "8"
 
     assert window._write(tmp_path / "saved.json")  # saved as it was: nothing is lost

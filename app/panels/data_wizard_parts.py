@@ -5,7 +5,6 @@ Each part shows one thing and reports edits through signals; the dialog
 """
 from __future__ import annotations
 
-import copy
 import threading
 from collections import Counter
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap, QUndoCommand, QUndoStack
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap, QUndoStack
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QGridLayout, QGroupBox, QHeaderView,
                                QLabel, QListView, QListWidget, QListWidgetItem, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -29,6 +28,7 @@ from app.data.spec import AUGMENTATIONS, ClassInfo
 from app.data.split import SPLITS
 from app.panels.data_wizard_text import skip_text, summary_text
 from app.project import Project
+from app.project_commands import SetDataCommand
 from components.errors import StudioError
 
 WARNING_STYLE = "color: #b45309;"
@@ -41,21 +41,6 @@ def pixmap(rgb: np.ndarray) -> QPixmap:
     height, width = rgb.shape[:2]
     image = QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888)
     return QPixmap.fromImage(image.copy())
-
-
-class SetDataCommand(QUndoCommand):
-    """Swap the project's data section (the project has no other record of it)."""
-
-    def __init__(self, project: Project, data: dict[str, Any]) -> None:
-        super().__init__("Set data section")
-        self.project = project
-        self.old, self.new = copy.deepcopy(project.data), copy.deepcopy(data)
-
-    def redo(self) -> None:
-        self.project.data = copy.deepcopy(self.new)
-
-    def undo(self) -> None:
-        self.project.data = copy.deepcopy(self.old)
 
 
 def apply_data(project: Project, undo_stack: QUndoStack, data: dict[str, Any],

@@ -49,12 +49,13 @@ class SettingEditor(QWidget):
             for widget, was in zip(self._inputs(), blockers):
                 widget.blockSignals(was)
 
-    def set_mixed(self) -> None:
-        """Show that the selected nodes differ here (no value of their own)."""
+    def set_mixed(self, text: str = MIXED) -> None:
+        """Show that the selected nodes differ here (no value of their own), or with
+        another ``text`` a value that cannot be shown as one ("12 (not allowed)")."""
         self.mixed = True
         blockers = [w.blockSignals(True) for w in self._inputs()]
         try:
-            self._show_mixed()
+            self._show_mixed(text)
         finally:
             for widget, was in zip(self._inputs(), blockers):
                 widget.blockSignals(was)
@@ -76,7 +77,7 @@ class SettingEditor(QWidget):
     def _show(self, value: Any) -> None:
         raise NotImplementedError
 
-    def _show_mixed(self) -> None:
+    def _show_mixed(self, text: str) -> None:
         raise NotImplementedError
 
 
@@ -97,7 +98,7 @@ class CheckEditor(SettingEditor):
         self.box.setTristate(False)
         self.box.setChecked(bool(value))
 
-    def _show_mixed(self) -> None:
+    def _show_mixed(self, text: str) -> None:
         self.box.setTristate(True)
         self.box.setCheckState(Qt.CheckState.PartiallyChecked)
 
@@ -133,7 +134,8 @@ class ComboEditor(SettingEditor):
                       if v == value and type(v) is type(value)), -1)
         self.combo.setCurrentIndex(index)
 
-    def _show_mixed(self) -> None:
+    def _show_mixed(self, text: str) -> None:
+        self.combo.setPlaceholderText(text)
         self.combo.setCurrentIndex(-1)
 
     def _activated(self, index: int) -> None:
@@ -176,10 +178,10 @@ class TextFieldEditor(SettingEditor):
         self.line.setPlaceholderText(_placeholder(self.setting))
         self.line.setText(format_value(self.setting, value))
 
-    def _show_mixed(self) -> None:
+    def _show_mixed(self, text: str) -> None:
         self._mark(False)
         self.line.clear()
-        self.line.setPlaceholderText(MIXED)
+        self.line.setPlaceholderText(text)
 
     def _parse(self, text: str) -> Any:
         return parse_text(self.setting, text)

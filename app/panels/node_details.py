@@ -1,9 +1,12 @@
-"""The property dock, read-only for now: what the selected node is and does.
+"""The property dock: what the selected node is and does, and where it is edited.
 
-For one selected node: id, type, output shape, parameter count, its wires,
-the compiler's problems and notes, and every setting with its help text. With
-nothing selected, a summary of the whole graph; with several, a list of them and
-their problems; with a group (its title clicked), the group and its members.
+For one selected node: its id (editable: a rename), type, output shape, parameter
+count, its wires, the compiler's problems and notes, the live preview of what it
+makes of the sample (node_preview.py) and its settings as a form generated from its
+schema (node_settings.py: every change one undo step). With nothing selected, a
+summary of the whole graph; with several, a list of them and their problems, and the
+form when they are of one type (a change applies to all, one undo step); with a
+group (its title clicked), the group and its members.
 Parameter counts are the compiler's (components.compiler.ParameterCounter: the
 layer built on torch's meta device, cached by settings and input shapes). The
 panel knows only the project controller: its document, analysis and selection.
@@ -19,14 +22,16 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHeaderView, QLabel,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from app.controller import ProjectController
 from canvas import theme
 from components import registry
 from components.base import describe_shape
 from components.compiler import ParameterCounter
+
+from .node_preview import NodePreviewSection
+from .node_settings import NodeSettingsSection
 
 MIN_LABEL_WIDTH = 60  # px; see the module docstring
 
@@ -50,21 +55,16 @@ class NodeDetailsPanel(QWidget):
         self.notes.setWordWrap(True)
         self.notes.setMinimumWidth(MIN_LABEL_WIDTH)
         self.notes.setTextFormat(Qt.TextFormat.RichText)
-        self.table = QTableWidget(0, 2, self)
-        self.table.setHorizontalHeaderLabels(["Setting", "Value"])
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setAlternatingRowColors(True)
+        self.settings = NodeSettingsSection(controller, self)
+        self.preview = NodePreviewSection(controller, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addWidget(self.heading)
         layout.addWidget(self.notes)  # what is wrong first: a long list must not hide it
         layout.addLayout(self.form)
-        layout.addWidget(self.table, 1)
-        layout.addStretch(0)  # takes the spare room while the table is hidden
+        layout.addWidget(self.preview)  # above the form: seen while a value is changed
+        layout.addWidget(self.settings)
+        layout.addStretch(1)
         controller.selection_changed.connect(self.refresh)
         controller.analysis_changed.connect(self.refresh)
         doc = controller.document
@@ -116,37 +116,18 @@ class NodeDetailsPanel(QWidget):
         params = self._count(node_id)
         inputs = [f"{e.target_port} ← {e.source}.{e.source_port}" for e in doc.edges_into(node_id)]
         outputs = [f"{e.source_port} → {e.target}.{e.target_port}" for e in doc.edges_from(node_id)]
-        self._set_form([("Id", node_id), ("Type", cls.type_name),
+        self._set_form([("Type", cls.type_name),
                         ("Output shape", describe_shape(shape) if shape else "unknown"),
                         ("Parameters", f"{params:,}" if params is not None else "unknown"),
                         ("Inputs", "\n".join(inputs) or "none"),
                         ("Outputs", "\n".join(outputs) or "none"),
-                        ("Position", f"{round(node.position[0])}, {round(node.position[1])}")])
+                        ("Position", f"{round(node.position[0])}, {round(node.position[1])}")],
+                       editable_id=True)
         self._set_notes(analysis.problems_of(node_id),
                         [w.message for w in analysis.warnings if w.node_id == node_id])
-        self._set_settings(cls, node.raw_settings(), node.invalid)
-
-    def _set_settings(self, cls: type, settings: dict[str, Any], invalid: dict[str, Any]
-                      ) -> None:
-        """One row per setting; a value the file gave that is not allowed shows as it
-        was, in red (components.graph_queries.Node.invalid)."""
-        self.table.setRowCount(0)
-        for row, setting in enumerate(cls.SCHEMA):
-            self.table.insertRow(row)
-            name = QTableWidgetItem(setting.title)
-            value = QTableWidgetItem(_format(settings.get(setting.name)))
-            tip = f"{setting.name}: {setting.help}\nAllowed: {setting.describe_allowed()}"
-            if setting.name in invalid:
-                value.setText(f"{_format(settings.get(setting.name))} (not allowed)")
-                value.setForeground(theme.ERROR)
-                tip += "\nThe file's value is kept until it is changed; until then the model "\
-                       "cannot be built."
-            for item in (name, value):
-                item.setToolTip(tip)
-            self.table.setItem(row, 0, name)
-            self.table.setItem(row, 1, value)
-        self.table.setVisible(True)
-        self.table.resizeRowsToContents()
+        self.settings.show_nodes([node_id])
+        self.preview.show_node(node_id)
+        self.preview.show()
 
     # --- none or several -----------------------------------------------------------------
     def _show_summary(self, selected: list[str]) -> None:
@@ -175,7 +156,9 @@ class NodeDetailsPanel(QWidget):
                             [str(w) for w in analysis.warnings if w.node_id in chosen])
         else:
             self._set_notes([str(p) for p in analysis.problems], [])
-        self.table.setVisible(False)
+        self.preview.hide()
+        if not (selected and self.settings.show_nodes(selected)):  # several of one type
+            self.settings.clear()
 
     # --- a group --------------------------------------------------------------------------
     def _show_group(self, frame_id: str) -> None:
@@ -195,7 +178,8 @@ class NodeDetailsPanel(QWidget):
         chosen = set(members)
         self._set_notes([str(p) for p in analysis.problems if p.node_id in chosen],
                         [str(w) for w in analysis.warnings if w.node_id in chosen])
-        self.table.setVisible(False)
+        self.preview.hide()
+        self.settings.clear()
 
     # --- shared ----------------------------------------------------------------------------
     def _count(self, node_id: str) -> int | None:
@@ -207,9 +191,19 @@ class NodeDetailsPanel(QWidget):
         except Exception:  # noqa: BLE001 - see the docstring
             return None
 
-    def _set_form(self, rows: list[tuple[str, str]]) -> None:
+    def _set_form(self, rows: list[tuple[str, str]], editable_id: bool = False) -> None:
+        """The rows of facts; ``editable_id`` puts the settings section's id field (a
+        rename) first. That field outlives the rows: it may hold what is being typed."""
         while self.form.rowCount():
-            self.form.removeRow(0)
+            taken = self.form.takeRow(0)
+            for item in (taken.labelItem, taken.fieldItem):
+                widget = item.widget() if item is not None else None
+                if widget is not None and widget is not self.settings.id_row:
+                    widget.hide()
+                    widget.deleteLater()
+        self.settings.id_row.setVisible(editable_id)
+        if editable_id:
+            self.form.addRow("Id:", self.settings.id_row)
         for label, value in rows:
             field = QLabel(value)
             field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -225,11 +219,3 @@ class NodeDetailsPanel(QWidget):
         if not lines and not problems:
             lines = [f"<span style='color:{theme.OK.name()}'>● No problems</span>"]
         self.notes.setText("<br>".join(lines))
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)

@@ -25,10 +25,11 @@ from typing import Any, Iterable, Mapping
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
 
+from components.errors import StudioError
 from components.schema import Schema, Setting
 
 from .setting_editors import SettingEditor, create_editor
-from .setting_edits import tooltip
+from .setting_edits import error_text, format_value, tooltip
 
 HELP_CHARS = 90
 """The line under a field shows about this much of the help; the tooltip has all of it."""
@@ -99,18 +100,23 @@ class SettingsForm(QWidget):
         self._apply_when()
 
     # --- what the owner calls ------------------------------------------------------------
-    def set_values(self, values: Mapping[str, Any], mixed: Iterable[str] = ()) -> None:
-        """Show these values (missing ones: the defaults), ``mixed`` ones as "mixed".
+    def set_values(self, values: Mapping[str, Any], mixed: Iterable[str] = (),
+                   invalid: Mapping[str, Any] | None = None) -> None:
+        """Show these values (missing ones: the defaults), ``mixed`` ones as "mixed", and
+        ``invalid`` ones (a project file's values the schema refuses, Node.invalid) as
+        "12 (not allowed)" with the reason on the error line.
 
-        Emits nothing and clears every error line (call set_error after it)."""
-        mixed = set(mixed)
+        Emits nothing and clears every other error line (call set_error after it)."""
+        mixed, invalid = set(mixed), dict(invalid or {})
         self._values = {**self.schema.defaults(), **dict(values)}
         for name, row in self._rows.items():
-            if name in mixed:
+            if name in invalid:
+                row.editor.set_mixed(f"{format_value(row.setting, invalid[name])} (not allowed)")
+            elif name in mixed:
                 row.editor.set_mixed()
             else:
                 row.editor.set_value(self._values[name])
-            self._show_error(row, "")
+            self._show_error(row, refusal(row.setting, invalid[name]) if name in invalid else "")
         self._apply_when()
 
     def set_error(self, name: str, message: str | None) -> None:
@@ -180,6 +186,15 @@ class SettingsForm(QWidget):
         row.error.setText(message)
         row.error.setToolTip(message)
         row.error.setVisible(bool(message))
+
+
+def refusal(setting: Setting, value: Any) -> str:
+    """Why a file's value is not allowed, as its error line says it."""
+    try:
+        setting.validate(value)
+    except StudioError as error:
+        return f"{error_text(error)}; the file's value is kept until it is changed"
+    return ""
 
 
 def short_help(text: str) -> str:

@@ -42,10 +42,10 @@ class _Spin(QSpinBox):
         self.mixed = False
         self.set_mixed(False)
 
-    def set_mixed(self, mixed: bool) -> None:
+    def set_mixed(self, mixed: bool, text: str = MIXED) -> None:
         self.mixed = mixed
         self.setRange(self.first - (1 if mixed else 0), self.high)
-        self.setSpecialValueText(MIXED if mixed else (self.word or ""))
+        self.setSpecialValueText(text if mixed else (self.word or ""))
         if mixed:
             self.setValue(self.minimum())
 
@@ -72,7 +72,7 @@ class _Spin(QSpinBox):
     def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:  # noqa: D102
         state, text, pos = super().validate(text, pos)
         clean = text.strip()
-        words = [w for w in (self.word, MIXED if self.mixed else None) if w]
+        words = [w for w in (self.word, self.specialValueText() if self.mixed else None) if w]
         if clean in words:
             return QValidator.State.Acceptable, text, pos
         if any(w.startswith(clean) for w in words) or (
@@ -142,10 +142,10 @@ class SpinEditor(SettingEditor):
         self.spin.set_mixed(False)
         self.spin.setValue(self.spin.word_value if value == self.spin.word else int(value))
 
-    def _show_mixed(self) -> None:
+    def _show_mixed(self, text: str) -> None:
         self._step_timer.stop()
         self._typing = False
-        self.spin.set_mixed(True)
+        self.spin.set_mixed(True, text)
 
     def _edited(self, text: str) -> None:
         self._typing = True
@@ -179,7 +179,7 @@ class SpinEditor(SettingEditor):
             self.invalid.emit(error_text(error))
             return
         if self.mixed:
-            self.set_mixed()  # typing on the way there moved the spin box
+            self.set_mixed(self.spin.specialValueText())  # typing moved the spin box
         else:
             self.set_value(self._value)
         self.committed.emit(value)  # the owner refuses it with the reason

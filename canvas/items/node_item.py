@@ -1,4 +1,6 @@
-"""A node on the canvas: header with icon and title, the output shape, port rows.
+"""A node on the canvas: header with icon and title, the output shape, port rows, and
+below them, once the live previews have one, a small picture of what the node makes of
+the sample (the scene hands it over with ``set_picture``, from the preview service).
 
 The item mirrors one document node; it never holds state of its own beyond
 what it needs to draw (the scene refreshes it from the document and the
@@ -13,7 +15,8 @@ from html import escape
 from typing import Any, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (QBrush, QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen,
+                           QPixmap)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from components.base import describe_shape
@@ -60,6 +63,8 @@ class NodeItem(QGraphicsItem):
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self._height = theme.node_height(1)
+        self._rows = 1
+        self.picture: QPixmap | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
@@ -76,15 +81,32 @@ class NodeItem(QGraphicsItem):
             port.setParentItem(None)
             if port.scene() is not None:
                 port.scene().removeItem(port)
-        self.prepareGeometryChange()
-        self._height = theme.node_height(max(len(inputs), len(outputs)))
-        margin = theme.PORT_RADIUS + 7  # the ports' halos stick out of the body
-        self._body = QRectF(0.0, 0.0, theme.NODE_WIDTH, self._height)
-        self._bounds = self._body.adjusted(-margin, -5, margin, 5)
+        self._rows = max(len(inputs), len(outputs))
+        self._set_height()
         for index, name in enumerate(inputs):
             self._port(name, "input").setPos(0.0, theme.port_y(index))
         for index, name in enumerate(outputs):
             self._port(name, "output").setPos(theme.NODE_WIDTH, theme.port_y(index))
+        self.update()
+
+    def _set_height(self) -> None:
+        self.prepareGeometryChange()
+        self._height = theme.node_height(self._rows) + (theme.PREVIEW_HEIGHT if self.picture
+                                                        else 0.0)
+        margin = theme.PORT_RADIUS + 7  # the ports' halos stick out of the body
+        self._body = QRectF(0.0, 0.0, theme.NODE_WIDTH, self._height)
+        self._bounds = self._body.adjusted(-margin, -5, margin, 5)
+
+    def set_picture(self, image: QImage | None) -> None:
+        """Show the live preview's picture under the ports (None: no picture, no room)."""
+        if image is None and self.picture is None:
+            return
+        had = self.picture is not None
+        self.picture = None if image is None else QPixmap.fromImage(image)
+        if had != (self.picture is not None):
+            self._set_height()
+            for frame in self.frames:
+                frame.update_geometry()
         self.update()
 
     def _port(self, name: str, direction: str) -> PortItem:
@@ -162,6 +184,8 @@ class NodeItem(QGraphicsItem):
         self._paint_header(painter, rect, lod)
         self._paint_info(painter, rect)
         self._paint_port_labels(painter)
+        if self.picture is not None:
+            self._paint_picture(painter, rect)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(self._outline_pen(selected))
         painter.drawRoundedRect(rect, theme.CORNER, theme.CORNER)
@@ -250,6 +274,19 @@ class NodeItem(QGraphicsItem):
         painter.drawText(row, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                          self.shape_text)
         painter.fillRect(QRectF(0, top + theme.INFO_HEIGHT + 2, rect.width(), 1), theme.SEPARATOR)
+
+    def _paint_picture(self, painter: QPainter, rect: QRectF) -> None:
+        """The preview, aspect kept, centred in the strip under the ports."""
+        top = rect.bottom() - theme.PREVIEW_HEIGHT
+        painter.fillRect(QRectF(0, top, rect.width(), 1), theme.SEPARATOR)
+        room = QRectF(8, top + 4, rect.width() - 16, theme.PREVIEW_HEIGHT - 8)
+        size = self.picture.size()
+        scale = min(room.width() / max(size.width(), 1), room.height() / max(size.height(), 1))
+        width, height = size.width() * scale, size.height() * scale
+        target = QRectF(room.center().x() - width / 2, room.center().y() - height / 2,
+                        width, height)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawPixmap(target, self.picture, QRectF(self.picture.rect()))
 
     def _paint_port_labels(self, painter: QPainter) -> None:
         painter.setFont(theme.font("port"))
