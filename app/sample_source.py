@@ -11,6 +11,8 @@ picked from ``names``; it is read whole, at its own size, with the mask's class 
 ``check()`` compares the project's data section (and folder) with the one scanned
 and scans again only when they differ; the controller calls it after every undo
 step and on File > Open, so a data edit, its undo and a recommendation all show.
+It looks CHECK_MS after the last call (a window made and then given a file scans
+only the file's data), and a newer scan cancels the one still running.
 """
 from __future__ import annotations
 
@@ -21,16 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.data.dataset import FullImage, FullImageDataset
 from app.data.dataset_info import DataSet
+from app.data.problems import ScanCancelled
 from app.data.scan import scan
 from app.project import Project
 from components.errors import StudioError
 
 LOG = logging.getLogger(__name__)
 SPLIT_ORDER = ("val", "train", "test")
+CHECK_MS = 200
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,23 @@ class SampleSource(QObject):
         self._key: tuple[str, str] | None = None
         self._serial = 0
         self._threads: list[threading.Thread] = []
+        self._cancel = threading.Event()
         self._closed = False
         self._arrived.connect(self._on_arrived)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(CHECK_MS)
+        self._timer.timeout.connect(self.check_now)
 
     # --- what the controller and the panel call ------------------------------------------
     def check(self, *args: Any) -> None:
+        """Look at the data section CHECK_MS from now (see the module docstring)."""
+        if self.enabled:
+            self._timer.start()
+
+    def check_now(self) -> None:
         """Scan again if the data section or the project's folder changed."""
+        self._timer.stop()
         if not self.enabled:
             return
         key = (json.dumps(self.project.data, sort_keys=True, default=str),
@@ -94,10 +109,12 @@ class SampleSource(QObject):
             thread.join(timeout)
 
     def close(self) -> None:
-        """The window is closing: a scan still running is not waited for, and its result
-        goes nowhere."""
+        """The window is closing: a scan still running is cancelled, not waited for, and
+        its result goes nowhere."""
         self._closed = True
         self.enabled = False
+        self._timer.stop()
+        self._cancel.set()
 
     @property
     def has_data(self) -> bool:
@@ -109,18 +126,24 @@ class SampleSource(QObject):
         self._serial += 1
         serial, data, folder = self._serial, json.loads(self._key[0]), Path(self._key[1])
         dataset, chosen = (None if scan_first else self.dataset), self.chosen
+        if scan_first:  # the data changed: a scan of the old data is of no use now
+            self._cancel.set()
+            self._cancel = threading.Event()
+        cancel = self._cancel
         self.busy = True
         self.message = "Reading the data…" if scan_first else "Reading the sample…"
         self.changed.emit()
 
         def work() -> None:
             try:
-                found = dataset or scan(data, folder)
+                found = dataset or scan(data, folder, cancel=cancel)
                 names = sample_names(found)
                 picked = chosen if chosen in names else (names[0] if names else None)
                 sample = read_sample(found, picked) if picked else None
                 message = "" if picked else "The data has no images to preview yet."
                 arrived = (serial, found, names, sample, message)
+            except ScanCancelled:
+                return  # a newer scan or the closing window cancelled this one
             except StudioError as error:
                 arrived = (serial, None, [], None, f"No previews: {error}")
             except Exception as error:  # noqa: BLE001 - a preview must not take the window down
