@@ -119,7 +119,7 @@ def weight_mismatches(model: nn.Module, weights: Mapping[str, torch.Tensor]) -> 
         return nodes.get(module, module)
 
     shapes: dict[str, list[str]] = {}
-    for key in own.keys() & weights.keys():
+    for key in (k for k in own if k in weights):  # in the model's order
         a, b = tuple(weights[key].shape), tuple(own[key].shape)
         if a != b:
             shapes.setdefault(node(key), []).append(
