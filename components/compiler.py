@@ -68,13 +68,15 @@ def _find_ends(doc: GraphDocument, result: Analysis) -> None:
         for extra in found[1:]:
             result.problems.append(Problem(f"a second {type_name} node; a model has exactly "
                                            f"one (the first is '{found[0]}')", extra))
-    classes = input_size = None
+    classes = input_size = out_channels = None
     if result.target_id:
         classes = doc.node(result.target_id).settings["classes"]
+        out_channels = doc.component(result.target_id).output_channels  # 1 for BCE
     if result.input_id:
         settings = doc.node(result.input_id).settings
         input_size = (settings["height"], settings["width"])
-    result.context = BuildContext(classes=classes, input_size=input_size)
+    result.context = BuildContext(classes=classes, input_size=input_size,
+                                  out_channels=out_channels)
 
 
 def _topological_order(doc: GraphDocument, result: Analysis) -> list[str]:

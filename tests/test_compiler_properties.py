@@ -26,6 +26,9 @@ def value_strategy(setting):
         return st.sampled_from(setting.choices)
     if setting.kind == "float":
         return st.floats(setting.minimum, setting.maximum)
+    if setting.kind == "floats":
+        numbers = st.lists(st.floats(setting.minimum, setting.maximum), min_size=1, max_size=4)
+        return st.one_of(numbers, st.sampled_from(setting.special)) if setting.special else numbers
     high = min(int(setting.maximum), LIMITS.get(setting.name, int(setting.maximum)))
     numbers = st.integers(int(setting.minimum), high)
     return st.one_of(numbers, st.sampled_from(setting.special)) if setting.special else numbers
