@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image
-from torch import nn
 
 CLASSES = [{"name": "background", "color": [0, 0, 0]},
            {"name": "disc", "color": [255, 0, 0]},
@@ -71,76 +66,3 @@ def write_project(folder: Path, **training: Any) -> Path:
     path = folder / "tiny.json"
     path.write_text(json.dumps(project_dict(**training)))
     return path
-
-
-# --- stand-ins for the metrics helper's modules until wave1/metrics is merged -------------
-@dataclass
-class _Metrics:
-    values: dict[str, Any]
-
-    def row(self) -> dict[str, Any]:
-        return dict(self.values)
-
-
-@dataclass
-class _Evaluation:
-    metrics: _Metrics
-    loss: float | None
-    matrix: Any = None
-    images: list = field(default_factory=list)
-
-    def to_json(self, split: str, checkpoint: str) -> dict[str, Any]:
-        return {"split": split, "checkpoint": checkpoint, **self.metrics.row(),
-                "images": self.images}
-
-
-def _fake_evaluate(model, samples, num_classes, class_names, window, fit, ignore_index,
-                   device=None, loss=None, tta=False, progress=None):
-    matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64)
-    losses, images = [], []
-    items = list(samples)
-    for index, sample in enumerate(items):
-        logits = model(sample.image[None].to(device))
-        if loss is not None:
-            losses.append(float(loss(logits.float(), sample.mask[None].to(device))))
-        predicted = logits.argmax(1)[0].cpu()
-        matrix += torch.bincount(sample.mask.flatten() * num_classes + predicted.flatten(),
-                                 minlength=num_classes ** 2).reshape(num_classes, num_classes)
-        images.append({"file": sample.name})
-        if progress:
-            progress(index + 1, len(items))
-    tp = matrix.diag().double()
-    union = matrix.sum(0) + matrix.sum(1) - matrix.diag()
-    present = union > 0
-    iou = {n: float(tp[i] / union[i]) for i, n in enumerate(class_names) if present[i]}
-    dice = {n: float(2 * tp[i] / (union[i] + tp[i])) for i, n in enumerate(class_names)
-            if present[i]}
-    values = {"mean_iou": sum(iou.values()) / len(iou), "iou": iou, "dice": dice,
-              "pixel_accuracy": float(tp.sum() / matrix.sum())}
-    return _Evaluation(_Metrics(values), sum(losses) / len(losses) if losses else None,
-                       matrix, images)
-
-
-def _fake_make_loss(target_settings, num_classes, ignore_index, class_pixels=None):
-    return nn.CrossEntropyLoss()
-
-
-def _fake_predict(model, image, window, fit="tile", overlap=0.5, tta=False, batch_size=4,
-                  device=None):
-    return torch.softmax(model(image[None].to(device)), 1)[0]
-
-
-def install_metrics_fakes() -> None:
-    """Put the stand-ins in place only where the real modules are not there yet."""
-    for name, attribute, function in (("losses", "make_loss", _fake_make_loss),
-                                      ("evaluate", "evaluate", _fake_evaluate),
-                                      ("inference", "predict_probabilities", _fake_predict)):
-        module_name = f"app.engine.{name}"
-        try:
-            __import__(module_name)
-            continue
-        except ImportError:
-            pass
-        module = types.ModuleType(module_name)
-        setattr(module, attribute, function)
-        sys.modules[module_name] = module

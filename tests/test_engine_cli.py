@@ -15,15 +15,10 @@ from PIL import Image
 
 from app.cli import main
 from app.engine.checkpoint import read_checkpoint
-from engine_helpers import install_metrics_fakes, write_project
+from engine_helpers import write_project
 
-install_metrics_fakes()
 ROOT = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
-# main.py with the stand-ins for the metrics modules (no-ops once those are merged)
-MAIN = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import engine_helpers; "
-        "engine_helpers.install_metrics_fakes(); from app.cli import main; "
-        "sys.argv[0] = 'main.py'; sys.exit(main())")
+MAIN = str(ROOT / "main.py")
 
 
 def _run(capsys, *args):
@@ -90,7 +85,7 @@ def _until(lines, kind, timeout=120):
 
 def test_events_mode_pauses_resumes_and_stops_from_stdin(tmp_path):
     project = write_project(tmp_path, epochs=200)
-    with subprocess.Popen([sys.executable, "-c", MAIN, str(TESTS), "train", str(project),
+    with subprocess.Popen([sys.executable, MAIN, "train", str(project),
                            "--events", "--out", str(tmp_path / "run")], cwd=ROOT,
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True) as process:
@@ -117,7 +112,7 @@ def test_events_mode_pauses_resumes_and_stops_from_stdin(tmp_path):
 def test_ctrl_c_stops_after_the_batch_and_the_run_resumes(tmp_path, capsys):
     project = write_project(tmp_path, epochs=500)
     run = tmp_path / "run"
-    with subprocess.Popen([sys.executable, "-c", MAIN, str(TESTS), "train", str(project),
+    with subprocess.Popen([sys.executable, MAIN, "train", str(project),
                            "--out", str(run)], cwd=ROOT, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True) as process:
         try:

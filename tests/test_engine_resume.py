@@ -9,9 +9,8 @@ from app.engine.checkpoint import read_checkpoint
 from app.engine.run import TrainOptions, train
 from app.project import load_project
 from components.errors import StudioError
-from engine_helpers import install_metrics_fakes, write_project
+from engine_helpers import write_project
 
-install_metrics_fakes()
 TIMING = ("seconds", "samples_per_s")
 
 

@@ -179,9 +179,7 @@ def image_files(arguments: list[str]) -> list[Path]:
 
 
 def class_ids(probabilities: torch.Tensor) -> np.ndarray:
-    """(K, H, W) probabilities -> (H, W) uint8 class ids (one channel: p > 0.5)."""
-    if probabilities.shape[0] == 1:
-        return (probabilities[0] > 0.5).to(torch.uint8).numpy()
+    """(K, H, W) probabilities (K >= 2, also for one-channel models) -> (H, W) uint8 ids."""
     return probabilities.argmax(0).to(torch.uint8).numpy()
 
 
