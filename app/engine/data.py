@@ -14,6 +14,7 @@ FullImageDataset is merged; it yields the same FullImage records (name, image
 from __future__ import annotations
 
 import math
+import signal
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -90,8 +91,14 @@ def training_data(dataset: DataSet, task: Task, batch_size: int, workers: int, s
                         persistent_workers=False,  # fresh per epoch: seeded per epoch
                         collate_fn=AugmentingCollate(dataset.spec.augment, task.window),
                         generator=torch.Generator().manual_seed(seed), pin_memory=pin_memory,
-                        drop_last=False)
+                        drop_last=False, worker_init_fn=_ignore_interrupts)
     return TrainData(loader, sampler, batch_size)
+
+
+def _ignore_interrupts(worker: int) -> None:
+    """Ctrl+C reaches the whole process group: the workers leave it to the main process,
+    which stops after the current batch (a worker that died would fail the run)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @dataclass(frozen=True)
