@@ -134,3 +134,14 @@ def test_ctrl_c_stops_after_the_batch_and_the_run_resumes(tmp_path, capsys):
     assert json.loads((run / "run.json").read_text())["status"] == "finished"
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in rows] == list(range(1, stopped["epoch"] + 2))
+
+
+def test_events_mode_reports_a_run_refused_before_it_starts(tmp_path, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hello\n"))
+    project = write_project(tmp_path, batch_size=64)
+    code, out, err = _run(capsys, "train", project, "--events")
+    assert code == 1 and "training.batch_size: 64 is larger" in err
+    event = json.loads(out)
+    assert event["type"] == "failed" and "training.batch_size: 64" in event["message"]

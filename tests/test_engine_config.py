@@ -100,3 +100,10 @@ def test_the_demo_template_loads():
 
     project = load_project(ROOT / "resources" / "templates" / "demo.json")
     assert project.training.epochs >= 1
+
+
+def test_docs_list_every_training_key():
+    from app.paths import ROOT
+
+    text = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+    assert [k for k in TRAINING_SCHEMA.names() if f"| `{k}` |" not in text] == []

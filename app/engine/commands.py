@@ -28,7 +28,7 @@ from .callbacks import Control
 from .checkpoint import load_weights, read_checkpoint, resolve_checkpoint
 from .data import FullImages
 from .devices import runtime_for
-from .events import CommandReader, EventWriter
+from .events import CommandReader
 from .progress import ProgressBar
 from .run import TrainOptions, checked_data, train
 from .task import model_ends
@@ -42,17 +42,17 @@ class PredictError(StudioError):
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a project (or resume a run); 0 finished, 130 stopped, 1 on a problem."""
-    project = load_project(args.project)
     control = Control()
     options = TrainOptions(epochs=args.epochs, out=args.out, device=args.device,
                            resume=args.resume, events=sys.stdout if args.events else None,
                            workers=args.workers)
     callbacks = [] if args.events else [ProgressBar()]
     if args.events:
-        CommandReader(sys.stdin, control, None).start()
+        CommandReader(sys.stdin, control, lambda text: print(f"warning: {text}",
+                                                             file=sys.stderr)).start()
     previous = signal.signal(signal.SIGINT, _interrupt_handler(control, quiet=args.events))
     try:
-        result = train(project, options, callbacks, control)
+        result = train(load_project(args.project), options, callbacks, control)
     except StudioError as error:
         if args.events:  # no run directory yet: the window still hears why
             print(json.dumps({"v": 1, "seq": 0, "t": 0.0, "type": "failed",

@@ -3,9 +3,9 @@
 Every line is ``{"v": 1, "seq": n, "t": seconds, "type": ..., ...}``. Types:
 ``started`` (device, sample counts, epochs, run directory), ``batch`` (at most ten
 a second: loss, learning rate, samples/s), ``epoch`` (the metrics.jsonl row),
-``checkpoint`` (path, kind), ``paused`` / ``resumed``, ``warning`` (an unknown
-command), and one final ``finished`` / ``stopped`` / ``failed`` with its message.
-They go to events.jsonl in the run directory always, and to stdout with ``--events``.
+``checkpoint`` (path, kind), ``paused`` / ``resumed``, and one final ``finished`` /
+``stopped`` / ``failed`` with its message. They go to events.jsonl in the run
+directory always, and to stdout with ``--events``.
 """
 from __future__ import annotations
 
@@ -110,24 +110,29 @@ class EventStream(Callback):
 
 
 class CommandReader(threading.Thread):
-    """Reads ``pause`` / ``resume`` / ``stop`` lines (from the window) in the background."""
+    """Reads ``pause`` / ``resume`` / ``stop`` lines (from the window) in the background;
+    an unknown line is reported to ``warn`` (stderr on the command line)."""
 
-    def __init__(self, stream: IO[str], control: Control, writer: EventWriter | None) -> None:
+    def __init__(self, stream: IO[str], control: Control, warn: Callable[[str], None]) -> None:
         super().__init__(name="training-commands", daemon=True)
-        self.stream, self.control, self.writer = stream, control, writer
+        self.stream, self.control, self.warn = stream, control, warn
 
     def run(self) -> None:
-        for line in self.stream:
-            command = line.strip().lower()
-            if command == "pause":
-                self.control.pause()
-            elif command == "resume":
-                self.control.resume()
-            elif command == "stop":
-                self.control.stop("stopped by request")
-            elif command and self.writer is not None:
-                self.writer.emit("warning", message=f"unknown command {command!r} (expected "
-                                 f"one of {', '.join(COMMANDS)})")
+        try:
+            for line in self.stream:
+                self.handle(line.strip().lower())
+        except (OSError, ValueError):  # stdin closed or unreadable: no one can send commands
+            return
+
+    def handle(self, command: str) -> None:
+        if command == "pause":
+            self.control.pause()
+        elif command == "resume":
+            self.control.resume()
+        elif command == "stop":
+            self.control.stop("stopped by request")
+        elif command:
+            self.warn(f"unknown command {command!r} (expected one of {', '.join(COMMANDS)})")
 
 
 def _count_lines(path: Path) -> int:
