@@ -83,7 +83,8 @@ def test_a_checkpoint_of_another_graph_names_the_nodes(tmp_path):
     with pytest.raises(CheckpointError) as caught:
         load_model(_project(), path)
     message = str(caught.value)
-    assert "model.pt: was trained on another graph: the weights of node 'unet' do not fit" in message
+    assert ("model.pt: was trained on another graph: the weights of node 'unet' do not fit"
+            in message)
     assert "checkpoint 4x1x3x3, model 8x1x3x3" in message
 
 

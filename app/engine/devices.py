@@ -75,7 +75,9 @@ def runtime_for(config: TrainingConfig, device_override: str | None = None) -> R
             raise DeviceError(f"--device: {str(error).split(': ', 1)[1]}") from None
     device = select_device(device_override or config.device)
     notes: list[str] = []
-    channels_last = device.type == "cuda" if config.channels_last == "auto" else config.channels_last
+    channels_last = config.channels_last
+    if channels_last == "auto":
+        channels_last = device.type == "cuda"
     compiled = config.compile and device.type == "cuda"
     if config.compile and not compiled:
         notes.append(f"training.compile: torch.compile is used on CUDA only; training on "
