@@ -36,11 +36,15 @@ def test_train_eval_predict(tmp_path, capsys):
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "finished"
     row = json.loads((tmp_path / "run" / "metrics.jsonl").read_text())
     code, out, err = _run(capsys, "eval", project, "--checkpoint", tmp_path / "run",
-                          "--split", "val")
+                          "--split", "val", "--baselines")
     assert code == 0, err
     report = json.loads(out)
     assert report["split"] == "val" and report["checkpoint"].endswith("best.pt")
     assert abs(report["mean_iou"] - row["mean_iou"]) < 1e-9  # validation == eval of best.pt
+    assert [c["name"] for c in report["classes"]] == ["background", "disc", "square"]
+    names = [b["name"] for b in report["baselines"]["predictors"]]
+    assert names == ["all background", "global threshold"]
+    assert report["baselines"]["table"].splitlines()[2].startswith("| U-Net (this checkpoint) |")
     image = tmp_path / "big.png"
     Image.fromarray(np.full((48, 40), 200, np.uint8)).save(image)
     code, out, err = _run(capsys, "predict", project, "--checkpoint", tmp_path / "run" / "last.pt",

@@ -97,8 +97,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
         evaluation = evaluate(model, images, len(names), names, _window(project),
                               dataset.spec.fit, dataset.ignore_index, device=runtime.device,
                               tta=args.tta)
-    print(json.dumps(evaluation.to_json(args.split, str(path)), indent=2))
+    report = evaluation.to_json(args.split, str(path))
+    if args.baselines:
+        report["baselines"] = _baselines(dataset, args.split, _input(project)["channels"], names,
+                                         evaluation.metrics)
+    print(json.dumps(report, indent=2))
     return 0
+
+
+def _baselines(dataset, split: str, channels: int, names: list[str], model_metrics: Any
+               ) -> dict[str, Any]:
+    """The two trivial predictors on the same split (threshold chosen on train), and the
+    Markdown table of all three, as docs/engine.md shows it."""
+    from app.engine.baselines import compare_baselines, markdown_table
+
+    found = compare_baselines(FullImages(dataset, "train", channels),
+                              FullImages(dataset, split, channels), names,
+                              dataset.ignore_index)
+    return {"predictors": [{"name": b.name, "description": b.description,
+                            "mean_iou": b.metrics.mean_iou, "iou": b.metrics.iou,
+                            "pixel_accuracy": b.metrics.pixel_accuracy} for b in found],
+            "table": markdown_table([("U-Net (this checkpoint)", model_metrics),
+                                     *((b.name, b.metrics) for b in found)])}
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -220,6 +240,8 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--tta", action="store_true", help="average with flipped copies")
     if name == "eval":
         parser.add_argument("--split", choices=("train", "val", "test"), default="val")
+        parser.add_argument("--baselines", action="store_true", help="add the all-background "
+                            "and global-threshold predictors on the same split")
     if name == "predict":
         parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files or one "
                             "folder of images")
