@@ -16,8 +16,8 @@ from typing import Any
 from app.data.spec import data_problems, default_data
 from app.engine.config import TrainingConfig, training_from_dict
 from app.engine.files import atomic_open
-from app.engine.task import model_ends
 from components import registry
+from components.base import Role
 from components.errors import GraphFormatError, ProjectFileError
 from components.graph import GraphDocument
 from components.serialize import graph_from_dict, graph_to_dict, json_message
@@ -52,7 +52,8 @@ def _legacy_loss_problems(training: Any, graph: GraphDocument) -> list[str]:
     if not isinstance(training, dict) or "loss" not in training:
         return []
     loss = training["loss"]
-    _, target = model_ends(graph)
+    sinks = graph.nodes_with_role(Role.SINK)
+    target = sinks[0] if len(sinks) == 1 else None
     if target is None:
         choices = registry.get("Target").SCHEMA.get("loss").choices
         return [] if loss in choices else [

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
-if TYPE_CHECKING:
-    from .loop import Trainer
+from .state import TrainingParts, TrainState
+
+
+class Trainer(Protocol):
+    """What a hook may read of the loop that calls it (the loop's Trainer is one)."""
+
+    parts: TrainingParts
+    state: TrainState
+    control: "Control"
+    callbacks: "CallbackList"
+    improved: bool          # the last epoch set a new best mean IoU
+    finish_message: str     # a callback sets it to end the run (early stopping)
+
+    def checkpoint_state(self) -> dict[str, Any]: ...
 
 
 @dataclass

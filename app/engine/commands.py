@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from app.data.dataset import FullImageDataset
 from app.data.images import is_image_name, read_image, to_channels
 from app.data.masks import default_color
 from app.project import Project, load_project
@@ -26,7 +27,6 @@ from components.errors import StudioError
 
 from .callbacks import Control
 from .checkpoint import load_weights, read_checkpoint, resolve_checkpoint
-from .data import FullImages
 from .devices import runtime_for
 from .events import CommandReader
 from .progress import ProgressBar
@@ -89,7 +89,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     path = resolve_checkpoint(args.checkpoint)
     model, runtime, checkpoint = _model(project, path, args.device)
     dataset = checked_data(project)
-    images = FullImages(dataset, args.split, _input(project)["channels"])
+    images = FullImageDataset(dataset, args.split, _input(project)["channels"])
     if not len(images):
         raise PredictError(f"the {args.split} split of {project.path} has no images")
     names = [c.name for c in dataset.classes]
@@ -111,8 +111,8 @@ def _baselines(dataset, split: str, channels: int, names: list[str], model_metri
     Markdown table of all three, as docs/engine.md shows it."""
     from app.engine.baselines import compare_baselines, markdown_table
 
-    found = compare_baselines(FullImages(dataset, "train", channels),
-                              FullImages(dataset, split, channels), names,
+    found = compare_baselines(FullImageDataset(dataset, "train", channels),
+                              FullImageDataset(dataset, split, channels), names,
                               dataset.ignore_index)
     return {"predictors": [{"name": b.name, "description": b.description,
                             "mean_iou": b.metrics.mean_iou, "iou": b.metrics.iou,

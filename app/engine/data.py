@@ -6,28 +6,20 @@ seed and the epoch number, and worker processes are started per epoch from a
 generator seeded the same way; so a resumed run sees exactly the samples (and,
 with ``workers: 0`` or from an epoch boundary, the augmentations) that the
 uninterrupted run would have seen, and can start in the middle of an epoch.
-
-``FullImages`` is a small private adapter over app.data until the data layer's
-FullImageDataset is merged; it yields the same FullImage records (name, image
-(C, H, W) float in [0, 1], mask (H, W) int64) at each image's own size.
+Whole images for validation and ``eval`` come from app.data.dataset.FullImageDataset.
 """
 from __future__ import annotations
 
 import math
 import signal
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import torch
 from torch.utils.data import DataLoader, Sampler
 
-from app.data.dataset import (AugmentingCollate, SegmentationDataset, close_loader,
-                              make_cache)
-from app.data.dataset_info import DataSet, PairInfo
-from app.data.images import describe_error, read_image, read_mask, to_channels
-from app.data.lossy import is_lossy
-from app.data.pairing import shown
-from app.data.problems import DataProblemsError, Problem
+from app.data.dataset import AugmentingCollate, SegmentationDataset, close_loader, make_cache
+from app.data.dataset_info import DataSet
 
 from .task import Task
 
@@ -99,48 +91,3 @@ def _ignore_interrupts(worker: int) -> None:
     """Ctrl+C reaches the whole process group: the workers leave it to the main process,
     which stops after the current batch (a worker that died would fail the run)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@dataclass(frozen=True)
-class FullImage:
-    """One page of one pair at its own size (the data layer's FullImage has these fields)."""
-
-    name: str
-    image: torch.Tensor
-    mask: torch.Tensor
-
-
-class FullImages(Sequence[FullImage]):
-    """The whole images of a split, decoded when asked for."""
-
-    def __init__(self, dataset: DataSet, split: str, channels: int) -> None:
-        self.dataset, self.channels = dataset, channels
-        self.pages = [(info, page) for info in dataset.split_pairs(split)
-                      for page in range(info.pages)]
-
-    def __len__(self) -> int:
-        return len(self.pages)
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        info, page = self.pages[index]
-        return self._decode(info, page)
-
-    def _decode(self, info: PairInfo, page: int) -> FullImage:
-        base, pair = self.dataset.base, info.pair
-        try:
-            pixels = to_channels(read_image(pair.image, page), self.channels)
-            raw, _ = read_mask(pair.mask, page)
-        except Exception as error:  # named like the scan names it
-            raise DataProblemsError([Problem(shown(pair.image, base), f"{describe_error(error)}"
-                                             " (the file changed after the scan?)",
-                                             info.key)]) from error
-        labels, bad = self.dataset.decoder.classes_of(raw, is_lossy(pair.mask))
-        if bad:
-            raise DataProblemsError([Problem(shown(pair.mask, base), "mask values outside the "
-                                             "class set (the file changed after the scan?)",
-                                             info.key)])
-        name = shown(pair.image, base) + (f"#{page}" if info.pages > 1 else "")
-        image = torch.from_numpy(pixels.copy()).permute(2, 0, 1).contiguous()
-        return FullImage(name, image, torch.from_numpy(labels.astype("int64")))

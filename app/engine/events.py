@@ -19,7 +19,7 @@ from .callbacks import BatchInfo, Callback, Control, Outcome
 from .rundir import plain
 
 if TYPE_CHECKING:
-    from .loop import Trainer
+    from .callbacks import Trainer
 
 VERSION = 1
 BATCH_INTERVAL = 0.1  # seconds between two batch events

@@ -20,6 +20,7 @@ from torch import nn
 from components.errors import StudioError
 
 from .callbacks import BatchInfo, Callback, CallbackList, Control, Outcome
+from .state import TrainingParts, TrainState
 from .checkpoint import FORMAT, rng_state
 from .data import TrainData
 from .devices import Runtime, free_memory
@@ -32,44 +33,6 @@ class NonFiniteLoss(StudioError):
 
 class OutOfMemory(StudioError):
     """A batch did not fit in the device's memory; says which batch size would."""
-
-
-@dataclass
-class TrainState:
-    """Where the run is; saved in every checkpoint."""
-
-    epoch: int = 0                      # epochs completed
-    batch: int = 0                      # batches done in the unfinished epoch
-    step: int = 0                       # optimizer steps
-    best_mean_iou: float | None = None
-    best_epoch: int = 0
-    loss_sum: float = 0.0               # sample-weighted, unfinished epoch
-    samples: int = 0
-    train_seconds: float = 0.0
-
-    def end_epoch(self) -> None:
-        self.epoch += 1
-        self.batch, self.loss_sum, self.samples, self.train_seconds = 0, 0.0, 0, 0.0
-
-
-@dataclass
-class TrainingParts:
-    """What the loop trains with; run.py assembles it from a project."""
-
-    model: nn.Module                    # its state_dict is what checkpoints hold
-    forward: Callable[[torch.Tensor], torch.Tensor]   # the model, or torch.compile of it
-    loss: nn.Module
-    optimizer: torch.optim.Optimizer
-    schedule: Schedule
-    scaler: torch.amp.GradScaler
-    runtime: Runtime
-    data: TrainData
-    validate: Callable[[nn.Module, Callable[[int, int], None]], Any]   # -> Evaluation
-    val_images: int
-    epochs: int
-    accumulate: int = 1
-    grad_clip: float | None = None
-    extra: dict[str, Any] | None = None  # graph, training, classes: stored in checkpoints
 
 
 class LossMonitor:

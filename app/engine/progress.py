@@ -10,7 +10,7 @@ from tqdm import tqdm
 from .callbacks import BatchInfo, Callback, Outcome
 
 if TYPE_CHECKING:
-    from .loop import Trainer
+    from .callbacks import Trainer
 
 
 class ProgressBar(Callback):

@@ -17,7 +17,7 @@ from .files import atomic_copy
 from .rundir import RunDirectory
 
 if TYPE_CHECKING:
-    from .loop import Trainer
+    from .callbacks import Trainer
 
 
 def now() -> str:

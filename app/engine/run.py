@@ -20,13 +20,14 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 import torch
 
+from app.data.dataset import FullImageDataset
 from app.data.problems import DataProblemsError
 from components.compiler import compile_graph
 from components.errors import StudioError
 
 from .callbacks import Callback, Control, Outcome
 from .checkpoint import load_weights, read_checkpoint, restore_rng
-from .data import FullImages, training_data
+from .data import training_data
 from .devices import Runtime, runtime_for
 from .events import EventStream, EventWriter
 from .loop import Trainer, TrainingParts
@@ -181,7 +182,7 @@ def _assemble(project: "Project", dataset: "DataSet", task: Task, model: torch.n
         raise TrainingSetupError(f"training.batch_size: {config.batch_size} is larger than the "
                                  f"training split ({data.samples} samples); set it to "
                                  f"{data.samples} or less")
-    val = FullImages(dataset, "val", task.channels)
+    val = FullImageDataset(dataset, "val", task.channels)
     if not len(val):
         data.close()
         raise TrainingSetupError("data: the val split has no images, and every epoch is "

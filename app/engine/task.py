@@ -1,14 +1,15 @@
 """What a project asks the engine to learn: the Input's size and channels, the Target's
 classes and loss settings, and the data's class names and colours.
 
-``model_ends`` is the one place in the engine that finds the Input and Target nodes
-(by type name today; by role once the document has roles), so that switch is one line.
+``model_ends`` is the one place in the engine that finds the Input and Target nodes,
+by their role in the model (source and sink), never by type name.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from components.base import Role
 from components.graph import GraphDocument, Node
 
 if TYPE_CHECKING:
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
 
 def model_ends(graph: GraphDocument) -> tuple[Node | None, Node | None]:
     """The graph's Input and Target nodes (None where there is not exactly one)."""
-    inputs = [n for n in graph.nodes if n.type == "Input"]
-    targets = [n for n in graph.nodes if n.type == "Target"]
+    inputs, targets = graph.nodes_with_role(Role.SOURCE), graph.nodes_with_role(Role.SINK)
     return (inputs[0] if len(inputs) == 1 else None,
             targets[0] if len(targets) == 1 else None)
 
