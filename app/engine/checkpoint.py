@@ -21,11 +21,13 @@ from torch import nn
 
 from components.compiler import compile_graph
 from components.errors import StudioError
+from components.pretrained import pretrained_weights_disabled
 
 from .files import atomic_open
 
 if TYPE_CHECKING:
     from app.project import Project
+    from components.graph import GraphDocument
 
 FORMAT = 1
 CHECKPOINT_KEYS = ("format", "model", "optimizer", "scheduler", "scaler", "epoch", "step",
@@ -96,9 +98,16 @@ def load_model(project: "Project", checkpoint_path: str | Path,
     """The project's model with the checkpoint's weights, in eval mode, on ``device``."""
     path = resolve_checkpoint(checkpoint_path)
     state = read_checkpoint(path)
-    model = compile_graph(project.graph)
+    model = compile_for_weights(project.graph)
     load_weights(model, state["model"], path)
     return model.to(device).eval()
+
+
+def compile_for_weights(graph: "GraphDocument") -> nn.Module:
+    """The graph's model built to receive a checkpoint's weights: pretrained encoder
+    weights are not downloaded or read, since the checkpoint replaces them."""
+    with pretrained_weights_disabled():
+        return compile_graph(graph)
 
 
 def load_weights(model: nn.Module, weights: Mapping[str, torch.Tensor], path: Path) -> None:

@@ -26,7 +26,7 @@ from app.project import Project, load_project
 from components.errors import StudioError
 
 from .callbacks import Control
-from .checkpoint import load_weights, read_checkpoint, resolve_checkpoint
+from .checkpoint import compile_for_weights, load_weights, read_checkpoint, resolve_checkpoint
 from .devices import runtime_for
 from .events import CommandReader
 from .progress import ProgressBar
@@ -155,9 +155,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def _model(project: Project, path: Path, device: str | None):
     checkpoint = read_checkpoint(path)
     runtime = runtime_for(project.training, device)
-    from components.compiler import compile_graph
-
-    model = compile_graph(project.graph)
+    model = compile_for_weights(project.graph)
     load_weights(model, checkpoint["model"], path)
     model.to(runtime.device).eval()
     return model, runtime, checkpoint

@@ -26,7 +26,7 @@ from components.compiler import compile_graph
 from components.errors import StudioError
 
 from .callbacks import Callback, Control, Outcome
-from .checkpoint import load_weights, read_checkpoint, restore_rng
+from .checkpoint import compile_for_weights, load_weights, read_checkpoint, restore_rng
 from .data import training_data
 from .devices import Runtime, runtime_for
 from .events import EventStream, EventWriter
@@ -35,6 +35,7 @@ from .optim import Schedule, make_optimizer
 from .recording import Checkpointer, EarlyStopping, MetricsLogger, RunRecord, command_line
 from .rundir import PROJECT_FILE, RunDirectory
 from .task import Task, task_of
+from .unfreeze import EncoderUnfreezing, unfreeze_plan
 
 if TYPE_CHECKING:
     from app.data.dataset_info import DataSet
@@ -82,7 +83,8 @@ def train(project: "Project", options: TrainOptions | None = None,
     dataset = checked_data(project)
     task = task_of(project, dataset)
     seed_everything(config.seed)
-    model = compile_graph(project.graph)
+    model = compile_for_weights(project.graph) if checkpoint is not None else \
+        compile_graph(project.graph)  # a resumed run's weights replace any pretrained ones
     if checkpoint is not None and resumed is not None:
         load_weights(model, checkpoint["model"], resumed.last)  # names nodes that differ
     parts = _assemble(project, dataset, task, model, runtime, epochs)
@@ -97,6 +99,8 @@ def train(project: "Project", options: TrainOptions | None = None,
     builtin: list[Callback] = [MetricsLogger(run), Checkpointer(run)]
     if config.early_stopping != "off":
         builtin.append(EarlyStopping(config.early_stopping))
+    if unfreeze_plan(project.graph):
+        builtin.append(EncoderUnfreezing(unfreeze_plan(project.graph), options.notify))
     record = RunRecord(run, options.command, {"project": str(project.path),
                                               **runtime.to_json()}, resumed is not None)
     stream = EventStream(writer, started, lambda outcome: (
