@@ -19,7 +19,10 @@ ABOUT = (
     "count, and the Data Wizard sets up the images and masks a model will learn from.<br>"
     "On the command line, <tt>main.py info</tt>, <tt>main.py code</tt> and "
     "<tt>main.py data</tt> print the model's shapes, its PyTorch code and what the data "
-    "scan found; <tt>main.py --help</tt> lists every command.")
+    "scan found; <tt>main.py train</tt> trains the model (and resumes a stopped run), "
+    "<tt>main.py eval</tt> measures a checkpoint on the test split and "
+    "<tt>main.py predict</tt> writes masks for new images; <tt>main.py --help</tt> lists "
+    "every command.")
 """What this version does, and nothing it does not (the README says the same)."""
 
 

@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Callable, Sequence
 
+from app.engine import commands as engine_commands
+
 from app.project import Project, load_project
 from components.compiler import analyze, compile_graph
 from components.errors import StudioError
@@ -75,7 +77,11 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "info": (cmd_info, "print JSON with every node's output shape, parameters and errors"),
     "code": (cmd_code, "print the generated PyTorch source of the model"),
     "data": (cmd_data, "print JSON with the data scan: pairs, classes, problems, notes"),
+    "train": (engine_commands.cmd_train, "train the project's model (or --resume a run)"),
+    "eval": (engine_commands.cmd_eval, "print JSON metrics of a checkpoint on a split"),
+    "predict": (engine_commands.cmd_predict, "write class-id masks and overlays for images"),
 }
+ENGINE_COMMANDS = ("train", "eval", "predict")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.add_argument("project", help="project file (.json)")
+        if name in ENGINE_COMMANDS:
+            engine_commands.add_arguments(name, command)
     return parser
 
 

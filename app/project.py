@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.data.spec import data_problems, default_data
 from app.engine.config import TrainingConfig, training_from_dict
+from app.engine.files import atomic_open
+from components import registry
+from components.base import Role
 from components.errors import GraphFormatError, ProjectFileError
 from components.graph import GraphDocument
 from components.serialize import graph_from_dict, graph_to_dict, json_message
@@ -40,17 +42,27 @@ class Project:
         return self.path.parent if self.path else Path.cwd()
 
     def to_dict(self) -> dict[str, Any]:
-        training = self.training.to_dict()
-        target_loss = _target_loss(self.graph)
-        if target_loss is not None:  # the Target owns the loss; keep the file consistent
-            training["loss"] = target_loss
         return {"format": FORMAT_VERSION, "name": self.name, "graph": graph_to_dict(self.graph),
-                "data": self.data, "training": training}
+                "data": self.data, "training": self.training.to_dict()}
 
 
-def _target_loss(graph: GraphDocument) -> str | None:
-    targets = [n for n in graph.nodes if n.type == "Target"]
-    return targets[0].settings["loss"] if len(targets) == 1 else None
+def _legacy_loss_problems(training: Any, graph: GraphDocument) -> list[str]:
+    """Files written before the loss moved to the Target repeat it in ``training``: they
+    load when the two agree (the Target's is the one used; saving drops the copy)."""
+    if not isinstance(training, dict) or "loss" not in training:
+        return []
+    loss = training["loss"]
+    sinks = graph.nodes_with_role(Role.SINK)
+    target = sinks[0] if len(sinks) == 1 else None
+    if target is None:
+        choices = registry.get("Target").SCHEMA.get("loss").choices
+        return [] if loss in choices else [
+            f"training.loss: got {loss!r}, expected one of {', '.join(choices)}"]
+    if loss != target.settings["loss"]:
+        return [f"training.loss: {loss!r} disagrees with the Target's loss "
+                f"'{target.settings['loss']}'; the Target's setting is the one used, so make "
+                "them equal or drop training.loss"]
+    return []
 
 
 def project_from_dict(data: Any, source: str = "<project>") -> Project:
@@ -74,14 +86,11 @@ def project_from_dict(data: Any, source: str = "<project>") -> Project:
     project_data = data.get("data", default_data())
     problems.extend(data_problems(project_data, "data"))
     training_data = data.get("training", {})
+    problems.extend(_legacy_loss_problems(training_data, graph))
+    if isinstance(training_data, dict):
+        training_data = {k: v for k, v in training_data.items() if k != "loss"}
     training, training_problems = training_from_dict(training_data, "training")
     problems.extend(training_problems)
-    target_loss = _target_loss(graph)
-    if (isinstance(training_data, dict) and "loss" in training_data and target_loss
-            and not training_problems and training.loss != target_loss):
-        problems.append(f"training.loss: '{training.loss}' disagrees with the Target's loss "
-                        f"'{target_loss}'; the Target's setting is the one used, so make "
-                        "them equal or drop training.loss")
     if problems:
         raise ProjectFileError(source, problems)
     return Project(name if isinstance(name, str) else "Untitled", graph, project_data, training)
@@ -125,28 +134,7 @@ def save_project(project: Project, path: str | os.PathLike | None = None) -> Pat
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON next to ``path`` first, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2, allow_nan=False)
-            stream.write("\n")
-            stream.flush()
-            os.fsync(stream.fileno())  # the rename must never expose an empty file
-        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes 0600; keep the usual mode
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _read_umask() -> int:
-    """Read once at import: os.umask can only be read by setting it, which would race
-    with other threads creating files."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
+    """Write JSON next to ``path`` first, then rename over it (see engine/files.py)."""
+    with atomic_open(path) as stream:
+        json.dump(data, stream, indent=2, allow_nan=False)
+        stream.write("\n")

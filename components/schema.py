@@ -63,7 +63,7 @@ class Setting:
     def describe_allowed(self) -> str:
         """The allowed values in words, for error messages and tooltips."""
         if self.kind == "bool":
-            return "true or false"
+            return "true or false" + "".join(f" or '{s}'" for s in self.special)
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
         if self.kind == "text":

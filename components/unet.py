@@ -83,6 +83,10 @@ WEIGHT_SETTINGS = (
             when=(("pretrained", ("file",)),)),
     Setting("freeze_encoder", "bool", False, "Do not train the encoder's weights.",
             group="Pretrained weights"),
+    Setting("unfreeze_after", "int", "never", "Start training the frozen encoder after this "
+            "many epochs (the decoder adapts to the pretrained features first); 'never' keeps "
+            "it frozen.", minimum=1, maximum=100_000, special=("never",),
+            group="Pretrained weights", when=(("freeze_encoder", (True,)),)),
     Setting("freeze_batch_norm", "bool", False, "Keep the encoder's batch-norm statistics "
             "as they are (for example the pretrained ones) while training.",
             group="Pretrained weights"),

@@ -98,8 +98,9 @@ def test_target_loss_and_training_loss_must_agree(tmp_path):
     assert "training.loss: 'focal' disagrees with the Target's loss 'dice_ce'" in problems(data)
     project = project_from_dict(dict(TEMPLATE, training={"epochs": 3.0}))
     assert project.training.epochs == 3 and isinstance(project.training.epochs, int)
-    project.graph.set_setting("target", "loss", "dice")
-    assert project.to_dict()["training"]["loss"] == "dice"  # saved files stay consistent
+    agreeing = project_from_dict(dict(TEMPLATE, training={"loss": "dice_ce", "epochs": 2}))
+    assert agreeing.training.epochs == 2  # an old file that repeats the loss still loads
+    assert "loss" not in agreeing.to_dict()["training"]  # the Target alone holds it now
 
 
 def test_deep_json_and_title_injection(tmp_path, capsys):

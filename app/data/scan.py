@@ -115,15 +115,15 @@ def _model_problems(project: "Project", dataset: DataSet) -> list[Problem]:
     if project.graph.source_node() is None:
         problems.append(Problem("the model", "has no Input component, so the data has no size "
                                 "and channels to be fitted to; add an Input"))
+    sinks, sources = (project.graph.nodes_with_role(role) for role in (Role.SINK, Role.SOURCE))
     for node in project.graph.nodes:
-        if (node.type == "Target" and dataset.pairs  # no data: its own problems say why
+        if (node in sinks and dataset.pairs  # no data: its own problems say why
                 and node.settings.get("classes") != dataset.num_classes):
             problems.append(Problem(f"Target '{node.id}'", f"has {node.settings.get('classes')} "
                                     f"classes but the data has {dataset.num_classes} "
                                     f"({', '.join(c.name for c in dataset.classes)}); set its "
                                     "classes or run the data wizard"))
-        if (node in project.graph.nodes_with_role(Role.SOURCE)
-                and node.settings.get("channels") not in (1, 3)):
+        if node in sources and node.settings.get("channels") not in (1, 3):
             problems.append(Problem(f"Input '{node.id}'", f"has {node.settings.get('channels')} "
                                     "channels; image data gives 1 (gray) or 3 (colour)"))
     return problems

@@ -1,0 +1,256 @@
+"""The headless commands ``train``, ``eval`` and ``predict`` (app/cli.py parses them).
+
+``train`` shows a progress bar, or with ``--events`` speaks the event protocol on
+stdout and listens for pause/resume/stop on stdin. Ctrl+C asks the loop to stop
+after the current batch (a second Ctrl+C aborts at once); the run then has a
+loadable last.pt and the command prints how to resume it and exits 130.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from app.data.dataset import FullImageDataset
+from app.data.images import is_image_name, read_image, to_channels
+from app.data.masks import default_color
+from app.project import Project, load_project
+from components.errors import StudioError
+
+from .callbacks import Control
+from .checkpoint import compile_for_weights, load_weights, read_checkpoint, resolve_checkpoint
+from .devices import runtime_for
+from .events import CommandReader
+from .progress import ProgressBar
+from .run import TrainOptions, checked_data, train
+from .task import model_ends
+
+EXIT_STOPPED = 130
+
+
+class PredictError(StudioError):
+    """Images that cannot be predicted; names the file."""
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a project (or resume a run); 0 finished, 130 stopped, 1 on a problem."""
+    control = Control()
+    options = TrainOptions(epochs=args.epochs, out=args.out, device=args.device,
+                           resume=args.resume, events=sys.stdout if args.events else None,
+                           workers=args.workers)
+    callbacks = [] if args.events else [ProgressBar()]
+    if args.events:
+        CommandReader(sys.stdin, control, lambda text: print(f"warning: {text}",
+                                                             file=sys.stderr)).start()
+    previous = signal.signal(signal.SIGINT, _interrupt_handler(control, quiet=args.events))
+    try:
+        result = train(load_project(args.project), options, callbacks, control)
+    except StudioError as error:
+        if args.events:  # no run directory yet: the window still hears why
+            print(json.dumps({"v": 1, "seq": 0, "t": 0.0, "type": "failed",
+                              "message": str(error)}), flush=True)
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    outcome = result.outcome
+    print(f"{outcome.status}: {outcome.message}; run directory {result.run.path}",
+          file=sys.stderr)
+    if outcome.status == "stopped":
+        command = (f"python main.py train {shlex.quote(args.project)} --resume "
+                   f"{shlex.quote(str(result.run.path))}")
+        print(f"resume with: {command}", file=sys.stderr)
+        return EXIT_STOPPED
+    return 0
+
+
+def _interrupt_handler(control: Control, quiet: bool):
+    def handler(signum: int, frame: Any) -> None:
+        if control.stopping:
+            raise KeyboardInterrupt  # the second Ctrl+C: abort now
+        control.stop("interrupted (Ctrl+C)")
+        if not quiet:
+            print("\nstopping after this batch (Ctrl+C again to abort now)", file=sys.stderr)
+    return handler
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """JSON metrics of a checkpoint on a split (whole images, as validation does)."""
+    from app.engine.evaluate import evaluate
+
+    project = load_project(args.project)
+    path = resolve_checkpoint(args.checkpoint)
+    model, runtime, checkpoint = _model(project, path, args.device)
+    dataset = checked_data(project)
+    images = FullImageDataset(dataset, args.split, _input(project)["channels"])
+    if not len(images):
+        raise PredictError(f"the {args.split} split of {project.path} has no images")
+    names = [c.name for c in dataset.classes]
+    with torch.no_grad(), runtime.autocast():
+        evaluation = evaluate(model, images, len(names), names, _window(project),
+                              dataset.spec.fit, dataset.ignore_index, device=runtime.device,
+                              tta=args.tta)
+    report = evaluation.to_json(args.split, str(path))
+    if args.baselines:
+        report["baselines"] = _baselines(dataset, args.split, _input(project)["channels"], names,
+                                         evaluation.metrics)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def _baselines(dataset, split: str, channels: int, names: list[str], model_metrics: Any
+               ) -> dict[str, Any]:
+    """The two trivial predictors on the same split (threshold chosen on train), and the
+    Markdown table of all three, as docs/engine.md shows it."""
+    from app.engine.baselines import compare_baselines, markdown_table
+
+    found = compare_baselines(FullImageDataset(dataset, "train", channels),
+                              FullImageDataset(dataset, split, channels), names,
+                              dataset.ignore_index)
+    return {"predictors": [{"name": b.name, "description": b.description,
+                            "mean_iou": b.metrics.mean_iou, "iou": b.metrics.iou,
+                            "pixel_accuracy": b.metrics.pixel_accuracy} for b in found],
+            "table": markdown_table([("U-Net (this checkpoint)", model_metrics),
+                                     *((b.name, b.metrics) for b in found)])}
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Class-id PNGs and colour overlays at each image's own size."""
+    from app.engine.inference import predict_probabilities
+
+    project = load_project(args.project)
+    model, runtime, checkpoint = _model(project, resolve_checkpoint(args.checkpoint),
+                                        args.device)
+    files = image_files(args.images)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    colors = class_colors(checkpoint)
+    channels, window = _input(project)["channels"], _window(project)
+    fit = project.data.get("fit", "resize")
+    for path in files:
+        try:
+            pixels = to_channels(read_image(path), channels)
+        except Exception as error:  # any decoding failure names the file
+            raise PredictError(f"{path}: cannot be read ({error})") from None
+        image = torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).contiguous()
+        with torch.no_grad(), runtime.autocast():
+            probabilities = predict_probabilities(model, image, window, fit=fit,
+                                                  overlap=args.overlap, tta=args.tta,
+                                                  device=runtime.device)
+        classes = class_ids(probabilities.float().cpu())
+        Image.fromarray(classes).save(out / f"{path.stem}.png")
+        Image.fromarray(overlay(pixels, classes, colors)).save(out / f"{path.stem}_overlay.png")
+        print(f"{path} -> {out / (path.stem + '.png')} ({classes.shape[1]}x{classes.shape[0]})",
+              file=sys.stderr)
+    return 0
+
+
+def _model(project: Project, path: Path, device: str | None):
+    checkpoint = read_checkpoint(path)
+    runtime = runtime_for(project.training, device)
+    model = compile_for_weights(project.graph)
+    load_weights(model, checkpoint["model"], path)
+    model.to(runtime.device).eval()
+    return model, runtime, checkpoint
+
+
+def _input(project: Project) -> dict[str, Any]:
+    node, _ = model_ends(project.graph)
+    if node is None:
+        raise PredictError(f"{project.path}: the graph needs exactly one Input node")
+    return node.settings
+
+
+def _window(project: Project) -> tuple[int, int]:
+    settings = _input(project)
+    return settings["height"], settings["width"]
+
+
+def image_files(arguments: list[str]) -> list[Path]:
+    """IMAGE... or one FOLDER of images; every name must exist, stems must differ."""
+    files: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and is_image_name(p))
+            if not found:
+                raise PredictError(f"{path}: the folder holds no images")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise PredictError(f"{path}: file not found")
+    stems: dict[str, Path] = {}
+    for path in files:
+        if path.stem in stems:
+            raise PredictError(f"{stems[path.stem]} and {path} would both be written as "
+                               f"{path.stem}.png; predict them into different --out folders")
+        stems[path.stem] = path
+    return files
+
+
+def class_ids(probabilities: torch.Tensor) -> np.ndarray:
+    """(K, H, W) probabilities (K >= 2, also for one-channel models) -> (H, W) uint8 ids."""
+    return probabilities.argmax(0).to(torch.uint8).numpy()
+
+
+def class_colors(checkpoint: dict[str, Any]) -> list[tuple[int, int, int]]:
+    classes = checkpoint.get("classes") or []
+    colors = [tuple(c["color"]) for c in classes]
+    return colors + [default_color(i) for i in range(len(colors), 256)]
+
+
+def overlay(pixels: np.ndarray, classes: np.ndarray, colors: list[tuple[int, int, int]],
+            alpha: float = 0.5) -> np.ndarray:
+    """The image (gray or colour) with every non-background class tinted in its colour."""
+    base = pixels if pixels.shape[-1] == 3 else np.repeat(pixels, 3, axis=-1)
+    base = (np.clip(base, 0.0, 1.0) * 255.0).astype(np.float32)
+    palette = np.asarray(colors[:256], np.float32)
+    tint = palette[classes]
+    mixed = np.where((classes > 0)[..., None], (1 - alpha) * base + alpha * tint, base)
+    return mixed.round().astype(np.uint8)
+
+
+def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
+    """The options of train, eval and predict (DESIGN.md's command line)."""
+    device = "auto, cpu, cuda, cuda:N or mps (default: the project's training.device)"
+    if name == "train":
+        parser.add_argument("--epochs", type=_positive, help="epochs in all (a resumed run "
+                            "trains until it has this many)")
+        parser.add_argument("--out", type=Path, help="run directory (default: "
+                            "runs/<date>_<time>/ beside the project)")
+        parser.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                            help="continue a stopped run where it stopped")
+        parser.add_argument("--events", action="store_true", help="JSON event lines on "
+                            "stdout; pause/resume/stop lines on stdin")
+        parser.add_argument("--workers", type=int, help="data loader processes (default: "
+                            "training.workers)")
+    else:
+        parser.add_argument("--checkpoint", required=True, metavar="CKPT",
+                            help="a checkpoint file, or a run directory (its best.pt)")
+        parser.add_argument("--tta", action="store_true", help="average with flipped copies")
+    if name == "eval":
+        parser.add_argument("--split", choices=("train", "val", "test"), default="val")
+        parser.add_argument("--baselines", action="store_true", help="add the all-background "
+                            "and global-threshold predictors on the same split")
+    if name == "predict":
+        parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files or one "
+                            "folder of images")
+        parser.add_argument("--out", required=True, help="folder for the masks and overlays")
+        parser.add_argument("--overlap", type=float, default=0.5,
+                            help="overlap of sliding windows (0 to 0.9)")
+    parser.add_argument("--device", help=device)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
