@@ -12,8 +12,8 @@ pressed) is previewed without touching the document: ``preview_value``.
 
 Weights are random (fixed per node id) until the person picks a checkpoint of one
 of the project's runs: ``checkpoints()`` lists them, ``choose_weights`` loads one
-off the GUI thread with ``torch.load(weights_only=True)``, so a checkpoint can hold
-no code.
+off the GUI thread with the engine's ``read_checkpoint`` (``torch.load(weights_only=
+True)``), so a checkpoint can run no code.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
-from app.preview_render import side_by_side, thumbnail
+from app.engine.checkpoint import read_checkpoint
+from app.preview_render import channel_grid, side_by_side, thumbnail
 from app.previews import NodePreview, PreviewRequest, PreviewResult, PreviewService
 from app.project import Project
 from app.runs import BEST, LAST, list_runs, project_runs_folder
@@ -41,6 +42,7 @@ DELAY_MS = 150
 THUMB_ROWS = 72
 """Pixel rows of a node's thumbnail: its 36-unit strip at twice the resolution (sharp
 on a 2x screen and when zoomed in)."""
+THUMB_CHANNELS = 4
 RANDOM = "random weights"
 
 
@@ -133,7 +135,7 @@ class LivePreviews(QObject):
     # --- results ---------------------------------------------------------------------------
     def _deliver(self, result: PreviewResult) -> None:
         """On the worker thread: shrink the thumbnails there, hand over to the GUI thread."""
-        thumbnails = {node_id: to_qimage(thumbnail(node_picture(p), THUMB_ROWS))
+        thumbnails = {node_id: to_qimage(thumbnail(thumbnail_picture(p), THUMB_ROWS))
                       for node_id, p in result.nodes.items()}
         try:
             self._delivered.emit(result, thumbnails)
@@ -201,15 +203,12 @@ class LivePreviews(QObject):
 
 
 def read_weights(path: Path, label: str) -> tuple[dict | None, str, str]:
-    """(state_dict, label, "") of a checkpoint, or (None, label, why it cannot be used)."""
+    """(state_dict, label, "") of a checkpoint, or (None, label, why it cannot be used);
+    read as the engine reads it (app/engine/checkpoint.py: weights only, no code runs)."""
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - truncated, pickled code, not a checkpoint
-        return None, label, f"{path} cannot be read as a checkpoint: {error}"
-    state = checkpoint.get("model") if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        return None, label, f"{path} holds no model weights"
-    return state, label, ""
+        return read_checkpoint(path)["model"], label, ""
+    except StudioError as error:
+        return None, label, str(error)
 
 
 def content_key(graph: dict[str, Any]) -> str:
@@ -221,10 +220,18 @@ def content_key(graph: dict[str, Any]) -> str:
 
 
 def node_picture(preview: NodePreview) -> np.ndarray:
-    """The picture a node shows: the Target its mask beside the predicted classes."""
+    """The picture of a node: the Target its mask beside the predicted classes."""
     if preview.kind == "mask" and preview.prediction is not None:
         return side_by_side(preview.picture, preview.prediction)
     return preview.picture
+
+
+def thumbnail_picture(preview: NodePreview) -> np.ndarray:
+    """What the node's strip on the canvas shows: a layer's first four channels in a row
+    (sixteen shrunk to 36 px are noise), else the node's picture."""
+    if preview.kind == "features":
+        return channel_grid(preview.tensor[:THUMB_CHANNELS])
+    return node_picture(preview)
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:

@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.bottom_tabs = parts.bottom_tabs
         self.palette_dock, self.details_dock = parts.palette_dock, parts.details_dock
         self.history_dock, self.bottom_dock = parts.history_dock, parts.bottom_dock
+        self.training, self.training_dock = parts.training, parts.training_dock
         self.window_actions = menus.WindowActions(self, self)
         bars = menus.install(self, self.window_actions, self.editor.actions)
         self.toolbar, self.panels_menu = bars.toolbar, bars.panels_menu

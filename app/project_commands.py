@@ -11,7 +11,6 @@ was passed in cannot reach the undo history.
 from __future__ import annotations
 
 import copy
-import dataclasses
 from typing import Any, Mapping
 
 from PySide6.QtGui import QUndoCommand
@@ -45,7 +44,7 @@ class SetTrainingCommand(QUndoCommand):
         super().__init__(text or f"Set training {names}")
         self.project = project
         self.old = project.training
-        self.new = updated_training(project.training, changes)
+        self.new = project.training.replace(**changes)  # SettingError for a bad value
 
     def redo(self) -> None:
         self.project.training = self.new
@@ -69,11 +68,3 @@ class ReplaceGraphCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.document.replace_with(graph_from_dict(self.old, keep_invalid=True))
-
-
-def updated_training(config: Any, changes: Mapping[str, Any]) -> Any:
-    """A copy of a training config with ``changes``; the config itself is left alone."""
-    replace = getattr(config, "replace", None)
-    if callable(replace):
-        return replace(**changes)
-    return dataclasses.replace(config, **changes)

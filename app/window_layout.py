@@ -1,4 +1,5 @@
-"""The main window's layout: canvas and code tabs in the centre, the docks around them.
+"""The main window's layout: canvas and code tabs in the centre, the docks around them
+(Components left; Properties, Training and History tabbed right; Results below).
 
 Kept apart from main_window.py (which is about files, recovery and closing) so each
 reads as one thing. ``build`` makes the widgets and returns them; ``connect_views``
@@ -20,6 +21,7 @@ from app.panels.code_view import CodeView
 from app.panels.node_details import NodeDetailsPanel
 from app.panels.problems import ProblemsPanel
 from app.panels.run_tabs import STATISTICS_TEXT, TEST_TEXT, explanation_tab
+from app.panels.training_panel import TrainingPanel
 from canvas.editor import CanvasEditor
 from canvas.palette import Palette
 
@@ -38,13 +40,16 @@ class Parts:
     details_dock: QDockWidget
     history: QUndoView
     history_dock: QDockWidget
+    training: TrainingPanel
+    training_dock: QDockWidget
     problems: ProblemsPanel
     bottom_tabs: QTabWidget
     bottom_dock: QDockWidget
 
     @property
     def docks(self) -> list[QDockWidget]:
-        return [self.palette_dock, self.details_dock, self.history_dock, self.bottom_dock]
+        return [self.palette_dock, self.details_dock, self.training_dock, self.history_dock,
+                self.bottom_dock]
 
 
 def build(window: QMainWindow, controller: ProjectController, editor: CanvasEditor) -> Parts:
@@ -62,10 +67,13 @@ def build(window: QMainWindow, controller: ProjectController, editor: CanvasEdit
     palette_dock = dock(window, "Components", "paletteDock", palette, left)
     details = NodeDetailsPanel(controller)
     details_dock = dock(window, "Properties", "propertiesDock", details, right, scroll=True)
+    training = TrainingPanel(controller)
+    training_dock = dock(window, "Training", "trainingDock", training, right, scroll=True)
     history = QUndoView(controller.undo_stack)
     history.setEmptyLabel("<opened>")
     history_dock = dock(window, "History", "historyDock", history, right)
-    window.tabifyDockWidget(details_dock, history_dock)
+    window.tabifyDockWidget(details_dock, training_dock)
+    window.tabifyDockWidget(training_dock, history_dock)
     details_dock.raise_()
     problems = ProblemsPanel()
     bottom_tabs = QTabWidget()
@@ -78,7 +86,7 @@ def build(window: QMainWindow, controller: ProjectController, editor: CanvasEdit
     window.resizeDocks([palette_dock, details_dock], [230, 320], Qt.Orientation.Horizontal)
     window.resizeDocks([bottom_dock], [160], Qt.Orientation.Vertical)
     return Parts(centre, code_view, palette, palette_dock, details, details_dock, history,
-                 history_dock, problems, bottom_tabs, bottom_dock)
+                 history_dock, training, training_dock, problems, bottom_tabs, bottom_dock)
 
 
 def connect_views(parts: Parts, controller: ProjectController, editor: CanvasEditor) -> None:
@@ -92,6 +100,8 @@ def connect_views(parts: Parts, controller: ProjectController, editor: CanvasEdi
         lambda ids: code.select_node(ids[0] if len(ids) == 1 else None))
     code.node_link_clicked.connect(lambda node_id: show_on_canvas(parts, editor, node_id))
     controller.select_requested.connect(editor.select_nodes)
+    controller.select_requested.connect(lambda ids: (parts.details_dock.show(),
+                                                     parts.details_dock.raise_()))
     controller.previews.updated.connect(
         lambda: editor.scene.apply_previews(controller.previews.thumbnails))
 

@@ -96,3 +96,57 @@ def test_multi_selection_screenshot(styled, make_window, qtbot, shots):
     assert "pool2: input port" in notes and "head: input port" in notes
     assert f"{len(selected)} nodes selected" in window.details.heading.text()
     assert window.grab().save(str(path))
+
+
+def _with_previews(make_window, qtbot, template, monkeypatch, tmp_path):
+    """A styled window with live previews on (demo data generated into tmp_path if the
+    nuclei sample is not installed), its first previews on display."""
+    from app.data import sources
+
+    monkeypatch.setenv(sources.CACHE_ENV, str(tmp_path / "cache"))
+    window = make_window(previews=True)
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_template(template)
+    previews = window.controller.previews
+    qtbot.waitUntil(lambda: bool(previews.result and previews.result.nodes
+                                 and previews.result.revision == previews.serial),
+                    timeout=120_000)
+    return window
+
+
+def test_property_panel_with_a_preview_screenshot(styled, make_window, qtbot, shots,
+                                                  monkeypatch, tmp_path):
+    """The panel of a convolution with its preview: 64 channels, the first page of 16,
+    its numbers, then the form; the canvas zoomed in on the node and its thumbnail."""
+    window = _with_previews(make_window, qtbot, TEMPLATES / "unet_from_scratch.json",
+                            monkeypatch, tmp_path)
+    window.editor.focus_node("enc1_conv1")
+    QApplication.processEvents()
+    preview = window.details.preview
+    assert preview.page_label.text() == "channels 1-16 of 64"
+    assert preview.stats.text().startswith("<b>64x256x256</b>")
+    assert window.editor.scene.nodes["enc1_conv1"].picture is not None
+    assert window.details.settings.form.editor("filters").input_widget().value() == 64
+    shots.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(shots / "property_panel.png"))
+    assert (shots / "property_panel.png").stat().st_size > 50_000
+
+
+def test_code_view_screenshot(styled, make_window, qtbot, shots):
+    """The generated code of the demo model with the U-Net's own module below it."""
+    window = make_window()
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_template(DEMO_PROJECT)
+    window.editor.select_nodes(["unet"])
+    window.centre.setCurrentWidget(window.code_view)
+    window.code_view.refresh_now()
+    QApplication.processEvents()
+    assert window.code_view.code().startswith("# Nuclei demo")
+    assert window.code_view.node_code().startswith("# unet: UNet")
+    assert window.code_view.marked_lines()
+    shots.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(shots / "code_view.png"))

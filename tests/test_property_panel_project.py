@@ -82,6 +82,7 @@ def test_recommend_applies_graph_training_and_data_as_one_undo_step(make_window,
     assert [n.type for n in doc.nodes] == ["Input", "UNet", "Target"]
     assert doc.snapshot()["nodes"] == rec.graph["nodes"]
     assert window.project.training.batch_size == rec.batch_size
+    assert window.training.form.editor("batch_size").input_widget().value() == rec.batch_size
     assert window.project.data["fit"] == rec.fit
     assert window.undo_stack.count() == 1
     assert window.undo_stack.text(0) == "Apply the recommended model"

@@ -126,8 +126,8 @@ class NodeDetailsPanel(QWidget):
         self._set_notes(analysis.problems_of(node_id),
                         [w.message for w in analysis.warnings if w.node_id == node_id])
         self.settings.show_nodes([node_id])
+        self.preview.setVisible(self.controller.samples.enabled)  # off only in tests
         self.preview.show_node(node_id)
-        self.preview.show()
 
     # --- none or several -----------------------------------------------------------------
     def _show_summary(self, selected: list[str]) -> None:

@@ -27,7 +27,7 @@ from app.previews import NodePreview
 from .settings_form import ERROR_STYLE, HELP_STYLE, MIN_TEXT_WIDTH
 
 PICTURE_WIDTH = 280  # px: the widest the picture is drawn (the dock is about 320 wide)
-PICTURE_HEIGHT = 280
+PICTURE_HEIGHT = 210
 
 
 class PictureView(QWidget):
@@ -98,7 +98,7 @@ class NodePreviewSection(QWidget):
         self.page = 0
         self.heading = QLabel("Preview", self)
         self.heading.setStyleSheet("font-weight: 600; padding-top: 6px;")
-        self.message = _label(self, ERROR_STYLE)
+        self.message = _label(self, HELP_STYLE)
         self.picture = PictureView(self)
         self.picture.setObjectName("previewPicture")
         self.caption = _label(self, HELP_STYLE)
@@ -154,6 +154,8 @@ class NodePreviewSection(QWidget):
         return result.nodes.get(self.node_id) if result and self.node_id else None
 
     def refresh(self, *args: object) -> None:
+        if self.isHidden():
+            return  # node_details shows it, then asks for the node: refreshed then
         previews = self.controller.previews
         preview = self.preview()
         message = previews.message
@@ -161,6 +163,8 @@ class NodePreviewSection(QWidget):
             message = "This node is not part of the model, so it has no preview."
         self.message.setText(message)
         self.message.setVisible(bool(message))
+        blocked = bool(previews.result and previews.result.blocked)
+        self.message.setStyleSheet(ERROR_STYLE if blocked else HELP_STYLE)
         self._show_picture(preview)
         notes = list(previews.result.notes) if previews.result else []
         notes += [previews.weights_message] if previews.weights_message else []

@@ -8,8 +8,9 @@ differ as "mixed" and a change applies to all of them as one undo step. Every ed
 goes through the controller's undo stack:
 
 - committed -> setting_edits.prepare_node_edit (the document's own check) -> one
-  CompoundCommand of SetSettingCommands; the analysis runs at once, so the shapes
-  on the canvas follow without waiting for the debounce;
+  CompoundCommand of SetSettingCommands; the analysis runs and the previews are
+  asked for at once, so shapes and pictures follow without waiting for a debounce
+  (that is for edits that come in bursts: drags, typing, undo held down);
 - refused (StudioError) -> the document's values are shown again and the reason
   beside the field; nothing reaches the stack;
 - changing (arrows still pressed) -> the live previews show the value, the
@@ -116,6 +117,7 @@ class NodeSettingsSection(QWidget):
             self.controller.push(CompoundCommand(edit.text, [
                 SetSettingCommand(doc, node, name, new) for node, _old, new in edit.changes]))
             self.controller.refresh_analysis()  # shapes now, not after the debounce
+            self.controller.previews.request_now()  # one finished edit: no need to wait
         self.show_nodes(self.node_ids)
 
     def _changing(self, name: str, value: Any) -> None:
