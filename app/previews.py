@@ -9,7 +9,7 @@ computes in the caller's thread, for tests. The window's owner wraps the
 callback in a Qt signal to get back to the GUI thread.
 
 Per node: the Input shows the sample as the model sees it (resized to the
-Input and normalized, drawn over its own range), every layer its output as a
+Input and normalized, drawn over the bulk of its range), every layer its output as a
 grid of channels (16 to a page), the Target the sample's mask in the data's
 class colours beside the predicted classes; each with the tensor's min, max,
 mean and std. A forward hook on each node's
@@ -242,12 +242,24 @@ def compute(request: PreviewRequest, cancel: threading.Event | None = None,
     return result
 
 
+STRETCH = (0.005, 0.995)
+"""The Input's picture spans these quantiles of its values (a few bright pixels in a
+dark microscopy image would otherwise leave the rest black)."""
+
+
 def stretched(tensor: torch.Tensor) -> torch.Tensor:
-    """The Input's output (normalized) mapped to [0, 1] over its own range, all channels
-    together: the image as the model sees it, readable even when the data is dark."""
-    low, high = torch.aminmax(tensor)
-    span = (high - low).clamp_min(1e-12)
-    return (tensor - low) / span if high > low else torch.full_like(tensor, 0.5)
+    """The Input's output (normalized) mapped to [0, 1] between its 0.5 % and 99.5 %
+    quantiles, all channels together: the image as the model sees it, readable even
+    when the data is dark."""
+    values = tensor.detach().float().flatten()
+    if values.numel() > 1 << 20:  # torch.quantile's limit is 16 M; a sample is plenty
+        values = values[torch.linspace(0, values.numel() - 1, 1 << 20).long()]
+    low, high = torch.quantile(values, torch.tensor(STRETCH)).tolist()
+    if high <= low:
+        low, high = values.min().item(), values.max().item()
+    if high <= low:
+        return torch.full_like(tensor, 0.5)
+    return ((tensor - low) / (high - low)).clamp(0, 1)
 
 
 def fit_image(image: torch.Tensor, channels: int, size: tuple[int, int]) -> torch.Tensor:

@@ -294,6 +294,7 @@ class CanvasEditor(QObject):
         if command is not None:
             self.push(command)
             self.scene.select_nodes(command.node_ids)
+            self.view.fit_to_graph()  # the new nodes reach far past where the UNet stood
         self.show_message(message)
         return command.node_ids if command is not None else []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
 
 from components.errors import SettingError
@@ -64,6 +65,10 @@ class SettingEditor(QWidget):
         """The widget a person types into or clicks (tests drive this one)."""
         return self._inputs()[0]
 
+    def input_widgets(self) -> list[QWidget]:
+        """Every widget that takes the person's keys and clicks."""
+        return list(self._inputs())
+
     def _commit(self, value: Any) -> None:
         """Emit a finished edit when it differs from what is shown (or the field was mixed)."""
         if self.mixed or value != self._value or type(value) is not type(self._value):
@@ -117,7 +122,7 @@ class ComboEditor(SettingEditor):
                  parent: QWidget | None = None) -> None:
         super().__init__(setting, parent)
         self.options = options
-        self.combo = QComboBox(self)
+        self.combo = _narrow(QComboBox(self))
         self.combo.setPlaceholderText(MIXED)
         self.combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.combo.installEventFilter(WHEEL_GUARD)
@@ -153,7 +158,7 @@ class TextFieldEditor(SettingEditor):
         super().__init__(setting, parent)
         words = list(setting.choices if setting.kind == "text" else ()) + list(setting.special)
         if words:
-            self.combo: QComboBox | None = QComboBox(self)
+            self.combo: QComboBox | None = _narrow(QComboBox(self))
             self.combo.setEditable(True)
             self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             self.combo.addItems(words)
@@ -234,6 +239,14 @@ class TextFieldEditor(SettingEditor):
             self.line.setStyleSheet("border: 1px solid #d92626;" if bad else "")
 
 
+def _narrow(combo: QComboBox) -> QComboBox:
+    """A combo box as wide as the form gives it, not as its longest entry: a device named
+    "cuda:0 · NVIDIA H200" must not widen the dock past the screen."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(6)
+    return combo
+
+
 def _placeholder(setting: Setting) -> str:
     if setting.kind == "floats":
         count = f"{setting.length} numbers" if setting.length else "numbers"
@@ -256,3 +269,29 @@ class _WheelGuard(QObject):
 
 
 WHEEL_GUARD = _WheelGuard()
+
+
+class _UndoKeys(QObject):
+    """Ctrl+Z and Ctrl+Shift+Z in a field undo and redo the project's last edit, as they
+    do everywhere else in the window: a line edit would otherwise take them for its own
+    text, and after a value was committed with Enter, Ctrl+Z would seem to do nothing."""
+
+    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and any(event.matches(key) for key in self.KEYS):
+            event.ignore()  # not overridden: the window's Undo / Redo shortcut fires
+            return True
+        return False
+
+
+UNDO_KEYS = _UndoKeys()
+
+
+def pass_undo_keys(widget: QWidget) -> None:
+    """Let the window's Undo and Redo shortcuts through ``widget`` (and its line edit)."""
+    widget.installEventFilter(UNDO_KEYS)
+    line = widget.lineEdit() if hasattr(widget, "lineEdit") else None
+    if line is not None:
+        line.installEventFilter(UNDO_KEYS)

@@ -30,6 +30,7 @@ from app.controller import ProjectController
 from canvas.commands import CompoundCommand, RenameNodeCommand, SetSettingCommand
 from components.errors import StudioError
 
+from .editor_widgets import pass_undo_keys
 from .setting_edits import NodeEdit, error_text, prepare_node_edit, selection_values
 from .settings_form import ERROR_STYLE, MIN_TEXT_WIDTH, SettingsForm
 
@@ -49,6 +50,7 @@ class NodeSettingsSection(QWidget):
         self.id_edit.setToolTip("The node's id: the name its layer has in the generated code. "
                                 "Letters, digits and _; unique in the graph.")
         self.id_edit.editingFinished.connect(self._rename)
+        pass_undo_keys(self.id_edit)
         self.id_error = QLabel(self)
         self.id_error.setObjectName("idError")
         self.id_error.setWordWrap(True)

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QWidget
 
 from components.schema import Setting
 
-from .editor_widgets import MIXED, CheckEditor, ComboEditor, SettingEditor, TextFieldEditor
+from .editor_widgets import (MIXED, CheckEditor, ComboEditor, SettingEditor, TextFieldEditor,
+                             pass_undo_keys)
 from .spin_editor import SpinEditor
 
 __all__ = ["MIXED", "CheckEditor", "ComboEditor", "SettingEditor", "SpinEditor",
@@ -51,6 +52,8 @@ def create_editor(setting: Setting, parent: QWidget | None = None) -> SettingEdi
                          f"(registered: {', '.join(sorted(_FACTORIES))})") from None
     editor = factory(setting, parent)
     editor.set_value(setting.default)
+    for widget in editor.input_widgets():
+        pass_undo_keys(widget)
     return editor
 
 

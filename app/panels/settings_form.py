@@ -97,6 +97,10 @@ class SettingsForm(QWidget):
                 self._connect(row)
             layout.addLayout(form)
         layout.addStretch(1)
+        widest = max((row.label.sizeHint().width() for row in self._rows.values()), default=0)
+        for row in self._rows.values():  # one label column for all sections: fields align
+            row.label.setMinimumWidth(widest)
+            row.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._apply_when()
 
     # --- what the owner calls ------------------------------------------------------------
