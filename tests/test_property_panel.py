@@ -136,3 +136,25 @@ def test_the_form_follows_an_edit_made_elsewhere_and_a_file_value_that_is_refuse
     assert doc.node("conv1").invalid == {} and doc.node("conv1").settings["filters"] == 8
     window.undo_stack.undo()
     assert doc.node("conv1").invalid == {"filters": 99_999}
+
+
+def test_ctrl_z_in_a_field_undoes_the_last_edit(make_window, qtbot):
+    """Tried as a person: Enter in a field, then Ctrl+Z did nothing (the field took the
+    keys for its own text); it undoes the edit now, as everywhere in the window."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = open_window(make_window, qtbot, select=["conv1"])
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    field = spin(window, "filters")
+    type_into(field, "24")
+    assert window.project.graph.node("conv1").settings["filters"] == 24
+    field.setFocus()
+    QTest.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.project.graph.node("conv1").settings["filters"] == 8
+    assert field.value() == 8
+    qtbot.waitUntil(lambda: badges(window)["pool"] == "8x16x16")  # the canvas's debounce
+    QTest.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert window.project.graph.node("conv1").settings["filters"] == 24
