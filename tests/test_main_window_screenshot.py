@@ -44,12 +44,19 @@ def _shot(make_window, qtbot, template, select, shots, name):
     window.editor.view.fit_to_graph()
     window.editor.scene.select_nodes(select)
     qtbot.waitUntil(lambda: not window.editor.live.pending)
-    QApplication.processEvents()
+    _settle()
     _check_layout(window)
     shots.mkdir(parents=True, exist_ok=True)
     path = shots / name
     assert window.grab().save(str(path))
     return window, path
+
+
+def _settle():
+    """Let the docks finish laying out (a scroll area's content takes a few rounds of
+    events to reach its height; grabbed earlier, the help lines were cut off)."""
+    for _ in range(3):
+        QApplication.processEvents()
 
 
 def _check_layout(window):
@@ -90,7 +97,7 @@ def test_multi_selection_screenshot(styled, make_window, qtbot, shots):
         doc.disconnect(doc.edge_at_input(node_id, "in"))
     window.controller.refresh_analysis()
     window.editor.scene.select_nodes(selected)
-    QApplication.processEvents()
+    _settle()
     assert window.size().height() == 900
     notes = window.details.notes.text()
     assert "pool2: input port" in notes and "head: input port" in notes
@@ -123,7 +130,7 @@ def test_property_panel_with_a_preview_screenshot(styled, make_window, qtbot, sh
     window = _with_previews(make_window, qtbot, TEMPLATES / "unet_from_scratch.json",
                             monkeypatch, tmp_path)
     window.editor.focus_node("enc1_conv1")
-    QApplication.processEvents()
+    _settle()
     preview = window.details.preview
     assert preview.page_label.text() == "channels 1-16 of 64"
     assert preview.stats.text().startswith("<b>64x256x256</b>")
@@ -144,7 +151,7 @@ def test_code_view_screenshot(styled, make_window, qtbot, shots):
     window.editor.select_nodes(["unet"])
     window.centre.setCurrentWidget(window.code_view)
     window.code_view.refresh_now()
-    QApplication.processEvents()
+    _settle()
     assert window.code_view.code().startswith("# Nuclei demo")
     assert window.code_view.node_code().startswith("# unet: UNet")
     assert window.code_view.marked_lines()

@@ -24,7 +24,7 @@ from app.controller import ProjectController
 from app.live_previews import RANDOM, node_picture, to_qimage
 from app.previews import NodePreview
 
-from .settings_form import ERROR_STYLE, HELP_STYLE, MIN_TEXT_WIDTH
+from .settings_form import ERROR_STYLE, HELP_STYLE, MIN_TEXT_WIDTH, small
 
 PICTURE_WIDTH = 280  # px: the widest the picture is drawn (the dock is about 320 wide)
 PICTURE_HEIGHT = 210
@@ -248,9 +248,7 @@ def _label(parent: QWidget, style: str) -> QLabel:
     label.setWordWrap(True)
     label.setMinimumWidth(MIN_TEXT_WIDTH)
     label.setTextFormat(Qt.TextFormat.AutoText)
-    if style:
-        label.setStyleSheet(style)
-    return label
+    return small(label, style) if style else label
 
 
 def _arrow(text: str, parent: QWidget) -> QToolButton:

@@ -32,7 +32,7 @@ from components.errors import StudioError
 
 from .editor_widgets import pass_undo_keys
 from .setting_edits import NodeEdit, error_text, prepare_node_edit, selection_values
-from .settings_form import ERROR_STYLE, MIN_TEXT_WIDTH, SettingsForm
+from .settings_form import ERROR_STYLE, MIN_TEXT_WIDTH, SettingsForm, small
 
 
 class NodeSettingsSection(QWidget):
@@ -55,7 +55,7 @@ class NodeSettingsSection(QWidget):
         self.id_error.setObjectName("idError")
         self.id_error.setWordWrap(True)
         self.id_error.setMinimumWidth(MIN_TEXT_WIDTH)
-        self.id_error.setStyleSheet(ERROR_STYLE)
+        small(self.id_error, ERROR_STYLE)
         self.id_error.hide()
         self.id_row = IdField(self.id_edit, self.id_error, self)  # in the panel's "Id:" row
         self.heading = QLabel("Settings", self)

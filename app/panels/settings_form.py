@@ -23,7 +23,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from components.errors import StudioError
 from components.schema import Schema, Setting
@@ -33,8 +33,11 @@ from .setting_edits import error_text, format_value, tooltip
 
 HELP_CHARS = 90
 """The line under a field shows about this much of the help; the tooltip has all of it."""
-HELP_STYLE = "color: #6a7384; font-size: 8.5pt;"
-ERROR_STYLE = "color: #d92626; font-size: 8.5pt;"
+HELP_STYLE = "color: #6a7384;"
+ERROR_STYLE = "color: #d92626;"
+SMALL_POINTS = 8.5
+"""The help and error lines' size, set as a font (not in the style sheet) so their size
+hints are right before any style sheet is applied."""
 GROUP_STYLE = "font-weight: 600; color: #1f2633; padding-top: 6px;"
 MIN_TEXT_WIDTH = 60  # px: a wrapped label never widens the dock (node_details.py explains)
 
@@ -81,26 +84,26 @@ class SettingsForm(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        # One grid for every section, so the fields share one column. (A QFormLayout
+        # gave wrapped help lines the wrong height in a narrow dock: cut off at the
+        # bottom, until it was laid out again.)
+        form = QGridLayout()
+        form.setColumnStretch(1, 1)
+        form.setVerticalSpacing(6)
+        top_right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
         for group, settings in _by_group(schema).items():
             if group:
-                layout.addWidget(_group_header(group, self))
+                form.addWidget(_group_header(group, self), form.rowCount(), 0, 1, 2)
             self._groups.append(group)
-            form = QFormLayout()
-            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-            form.setVerticalSpacing(6)
             for setting in settings:
                 row = _Row(setting, self)
                 self._rows[setting.name] = row
-                form.addRow(row.label, row.field)
+                line = form.rowCount()
+                form.addWidget(row.label, line, 0, top_right)
+                form.addWidget(row.field, line, 1)
                 self._connect(row)
-            layout.addLayout(form)
+        layout.addLayout(form)
         layout.addStretch(1)
-        widest = max((row.label.sizeHint().width() for row in self._rows.values()), default=0)
-        for row in self._rows.values():  # one label column for all sections: fields align
-            row.label.setMinimumWidth(widest)
-            row.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._apply_when()
 
     # --- what the owner calls ------------------------------------------------------------
@@ -234,9 +237,17 @@ def _group_header(title: str, parent: QWidget) -> QWidget:
 
 
 def _small_label(text: str, style: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
+    label = small(QLabel(text, parent), style)
     label.setWordWrap(True)
     label.setMinimumWidth(MIN_TEXT_WIDTH)
-    label.setStyleSheet(style)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def small(label: QLabel, style: str) -> QLabel:
+    """A help or error line: the colour from ``style``, the size from SMALL_POINTS."""
+    font = label.font()
+    font.setPointSizeF(SMALL_POINTS)
+    label.setFont(font)
+    label.setStyleSheet(style)
     return label

@@ -24,7 +24,7 @@ from components.base import Role
 from components.errors import StudioError
 
 from .setting_edits import error_text, prepare_section_edit
-from .settings_form import HELP_STYLE, MIN_TEXT_WIDTH, SettingsForm
+from .settings_form import HELP_STYLE, MIN_TEXT_WIDTH, SettingsForm, small
 
 LOSS_TEXT = ("The loss and its class weights are the <a href='target'>Target node's "
              "settings</a>: they say what the model is trained to predict.")
@@ -42,7 +42,7 @@ class TrainingPanel(QWidget):
         self.loss_note = QLabel(LOSS_TEXT, self)
         self.loss_note.setWordWrap(True)
         self.loss_note.setMinimumWidth(MIN_TEXT_WIDTH)
-        self.loss_note.setStyleSheet(HELP_STYLE)
+        small(self.loss_note, HELP_STYLE)
         self.loss_note.setTextFormat(Qt.TextFormat.RichText)
         self.loss_note.linkActivated.connect(self._select_target)
         self.form = SettingsForm(TRAINING_SCHEMA, self)

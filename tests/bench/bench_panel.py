@@ -63,7 +63,8 @@ def test_setting_change_to_updated_shape_badges(make_window, qtbot, template):
         start = time.perf_counter()
         form.committed.emit("height", height)
         changes.append(time.perf_counter() - start)
-        assert scene.nodes["input"].shape_text.endswith(f"x{height}x{doc.node('input').settings['width']}")
+        width = doc.node("input").settings["width"]
+        assert scene.nodes["input"].shape_text.endswith(f"x{height}x{width}")
         start = time.perf_counter()
         analyze(doc)
         analyses.append(time.perf_counter() - start)
