@@ -201,3 +201,20 @@ def _disconnect(window, source, target):
     doc = window.project.graph
     return DisconnectCommand(doc, next(e for e in doc.edges if (e.source, e.target) ==
                                        (source, target)))
+
+
+def test_a_value_still_being_changed_is_previewed_without_touching_the_document(with_data,
+                                                                               qtbot):
+    """Arrows still pressed: the form's ``changing`` shows in the previews, and nothing
+    is undoable or changed until the edit is committed; a value the node cannot take
+    is not previewed."""
+    window = with_data(select=["conv1"])
+    doc, previews = window.project.graph, window.controller.previews
+    revision, serial = doc.revision, previews.serial
+    form = window.details.settings.form
+    form.changing.emit("filters", 5)
+    assert wait_for_previews(window, qtbot).nodes["conv1"].shape == (5, SIZE, SIZE)
+    assert doc.revision == revision and doc.node("conv1").settings["filters"] == 8
+    assert window.undo_stack.count() == 0 and previews.serial == serial + 1
+    form.changing.emit("filters", 0)  # out of range: no request
+    assert previews.serial == serial + 1
