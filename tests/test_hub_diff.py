@@ -42,7 +42,8 @@ def test_a_setting_left_out_counts_as_its_default_and_unused_settings_are_left_o
     explicit = json.loads(json.dumps(base))
     explicit["training"]["momentum"] = 0.5  # only sgd and rmsprop use it: both runs use adam
     explicit["graph"]["nodes"][1]["settings"]["dropout"] = 0.0  # the default, written out
-    assert project_differences([base, explicit]) == []
+    explicit["data"]["fit"] = "resize"  # the data layer's default
+    assert "fit" not in base["data"] and project_differences([base, explicit]) == []
     explicit["training"]["optimizer"] = "sgd"  # now momentum matters in one run
     assert rows(project_differences([base, explicit])) == [
         ("training · optimizer", ["adam", "sgd"]), ("training · momentum", ["0.9", "0.5"])]

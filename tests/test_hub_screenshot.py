@@ -56,15 +56,19 @@ def test_hub_screenshot(hub, shots):
 
 def test_run_comparison_screenshot(hub, shots):
     tree = hub.tree
-    cells = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
-                 if tree.topLevelItem(i).text(0) == "Cells")
-    for index in (1, 2):  # the two finished runs: another learning rate
-        cells.child(index).setSelected(True)
+    models = {tree.topLevelItem(i).text(0): tree.topLevelItem(i)
+              for i in range(tree.topLevelItemCount())}
+    for index in (1, 2):  # Cells' two finished runs (another learning rate)
+        models["Cells"].child(index).setSelected(True)
+    models["Nuclei demo"].child(0).setSelected(True)  # and the demo's
     view = hub.actions.compare()
-    view.resize(1280, 640)
+    view.resize(1440, 720)
     QApplication.processEvents()
     view.curves.graphics.grab()  # lay the plots out before the picture
-    assert view.differences.rows() == [("training · learning_rate", ["0.003", "0.001"])]
+    rows = dict(view.differences.rows())
+    assert rows["training · learning_rate"] == ["0.003", "0.001", "0.002"]
+    assert rows["unet · base_filters"] == ["64", "64", "16"]
+    assert view.curves.legend_names()[2] == "Nuclei demo · 2026-11-27_08-00-00"
     shots.mkdir(parents=True, exist_ok=True)
     path = shots / "run_comparison.png"
     assert view.grab().save(str(path))

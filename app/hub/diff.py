@@ -13,11 +13,12 @@ counts, which change when the data folder's contents do.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from app import runs
+from app.data.spec import DEFAULT_SPLIT, DataSpec
 from app.engine.config import TRAINING_SCHEMA
 from components import registry
 from components.errors import StudioError
@@ -25,6 +26,9 @@ from components.schema import Schema
 
 SECTIONS = ("node", "setting", "wire", "training", "data")
 SPLITS = ("train", "val", "test")
+# data keys a file may leave out, with the default the data layer reads then (DataSpec)
+DATA_DEFAULTS = {"split": list(DEFAULT_SPLIT),
+                 **{f.name: f.default for f in fields(DataSpec) if f.name in ("seed", "fit")}}
 
 
 class _Absent:
@@ -152,7 +156,8 @@ def project_differences(projects: Sequence[dict[str, Any] | None]) -> list[Diffe
                                          **{k: v for k, v in t.items() if k != "loss"}}
                  for t in trainings]
     found += _value_differences("training", trainings, TRAINING_SCHEMA)
-    datas = [None if p is None else _flat(_section(p, "data")) for p in projects]
+    datas = [None if p is None else _flat({**DATA_DEFAULTS, **_section(p, "data")})
+             for p in projects]
     found += _value_differences("data", datas)
     return found
 

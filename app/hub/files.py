@@ -182,6 +182,8 @@ def restore(trashed: Trashed) -> Path:
         if original.exists():
             raise HubError(f"Cannot restore '{trashed.name}': {original} exists again.")
     _move_all([(inside, original) for original, inside in trashed.moves])
+    for _, inside in trashed.moves:  # the trash folder of this deletion, empty now
+        _remove_empty(inside.parent)
     return trashed.project_file
 
 

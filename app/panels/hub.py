@@ -21,8 +21,8 @@ import shiboken6
 from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu,
-                               QPushButton, QSplitter, QStackedWidget, QToolButton, QVBoxLayout,
-                               QWidget)
+                               QPushButton, QSizePolicy, QSplitter, QStackedWidget, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from app import dialogs
 from app.hub import workspace as ws
@@ -144,6 +144,7 @@ class HubWindow(QWidget):
         bar.addWidget(self.sort)
         self.empty = QLabel(EMPTY)
         self.empty.setWordWrap(True)
+        self.empty.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setStyleSheet("color: #6a7384; padding: 40px;")
         left = QWidget()
@@ -227,6 +228,7 @@ class HubWindow(QWidget):
         folder = self.workspace
         self.pages.setCurrentIndex(0 if folder is None else 1)
         self.change_button.setVisible(folder is not None)
+        self.demo_button.setVisible(folder is not None)  # the first-run page has its own
         self.workspace_label.setText(home_text(folder) if folder else "not chosen yet")
         if folder is not None:
             self.refresh()
@@ -256,8 +258,9 @@ class HubWindow(QWidget):
         if select is not None:
             self.tree.select_model(select)
         text = self.search.text().strip()
-        self.empty.setText(f"No model's name holds '{text}'." if text and self.listing.models
-                           else EMPTY)
+        shown_text = text if len(text) <= 40 else text[:39] + "…"
+        self.empty.setText(f"No model's name holds '{shown_text}'."
+                           if text and self.listing.models else EMPTY)
         self.empty.setVisible(not shown and not self.listing.problem)
         self.tree.setVisible(bool(shown))
         self._selection_changed()
@@ -297,6 +300,11 @@ class HubWindow(QWidget):
 
     def open_model(self, path: str | Path) -> bool:
         """Show the model in a main window (see the module docstring for which)."""
+        entry = self.listing.find(Path(path))
+        if entry is not None and not entry.readable:
+            dialogs.show_error(self, f"Cannot open '{entry.name}'",
+                               f"The file {entry.path} cannot be opened.", entry.error or "")
+            return False
         window = self.showing(Path(path))
         if window is None:
             window, ask = self._window_for_opening()

@@ -21,6 +21,7 @@ from app.hub.workspace import Listing, ModelEntry, read_model
 from app.stats.compare_view import CompareView
 
 from . import hub_dialogs
+from .hub_details import home_text
 from .hub_pages import MessageBar
 from .hub_tree import ModelTree
 
@@ -92,7 +93,7 @@ class HubActions(QObject):
                         lambda: files.create_model(self.workspace, name, project))
         if path is not None:
             self.hub.refresh(select=path)
-            self.hub.message.say(f"Made '{name}' from {choice.title} in {path.parent}.")
+            self.hub.message.say(f"Made '{name}' in {home_text(path.parent)}.")
             self.hub.open_model(path)
         return path
 
@@ -190,9 +191,9 @@ class HubActions(QObject):
                         lambda: files.import_project(self.workspace, source))
         if path is not None:
             self.hub.refresh(select=path)
-            self.hub.message.say(f"Imported {source} as '{read_model(path).name}'; its data "
-                                 "paths were rewritten to find the same data from the new "
-                                 "folder.")
+            self.hub.message.say(f"Imported {home_text(source)} as '{read_model(path).name}'; "
+                                 "its data paths were rewritten to find the same data from "
+                                 "the new folder.")
         return path
 
     def compare(self):

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 WELCOME = ("Your models live in a workspace folder: each model is a folder with its "
            "project file and, once trained, its runs. Choose the folder once; the hub "
@@ -77,6 +77,8 @@ class MessageBar(QFrame):
         super().__init__(parent)
         self.text = QLabel()
         self.text.setWordWrap(True)
+        # a long path must wrap or clip, never widen the hub past the screen
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(self._undo)

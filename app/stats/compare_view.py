@@ -44,7 +44,6 @@ class DifferencesPanel(QWidget):
         self.tree = QTreeWidget()
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.title)
@@ -58,9 +57,15 @@ class DifferencesPanel(QWidget):
         self.tree.clear()
         self.tree.setColumnCount(1 + len(labels))
         header = QTreeWidgetItem(["Setting", *labels])
-        for index in range(len(labels)):
+        for index, label in enumerate(labels):
             header.setIcon(index + 1, swatch_icon(run_color(index)))
+            header.setToolTip(index + 1, label)
         self.tree.setHeaderItem(header)
+        head = self.tree.header()  # the runs share the width; long values are elided
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for column in range(1, len(labels) + 1):
+            head.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        head.setStretchLastSection(True)
         section = None
         for difference in differences:
             if difference.section != section:
@@ -68,6 +73,8 @@ class DifferencesPanel(QWidget):
                 self._section_row(SECTION_TITLES[section], len(labels))
             item = QTreeWidgetItem([difference.short_label, *difference.texts()])
             item.setToolTip(0, difference.label)
+            for column, text in enumerate(difference.texts(), start=1):
+                item.setToolTip(column, f"{labels[column - 1]}: {text}")
             for column, value in enumerate(difference.values, start=1):
                 if value is ABSENT:
                     item.setForeground(column, QBrush(MUTED))
