@@ -63,6 +63,11 @@ class HubActions(QObject):
             dialogs.show_error(self.hub, title, str(error))
             return None
 
+    def _done(self, path: Path, text: str, undo: Callable[[], None] | None = None) -> None:
+        """List the workspace again with ``path`` chosen, and say what was done."""
+        self.hub.refresh(select=path)
+        self.hub.message.say(text, undo=undo)
+
     def _chosen(self) -> ModelEntry | None:
         return self.hub.tree.chosen_model()
 
@@ -92,8 +97,7 @@ class HubActions(QObject):
         path = self._do("Cannot make the model",
                         lambda: files.create_model(self.workspace, name, project))
         if path is not None:
-            self.hub.refresh(select=path)
-            self.hub.message.say(f"Made '{name}' in {home_text(path.parent)}.")
+            self._done(path, f"Made '{name}' in {home_text(path.parent)}.")
             self.hub.open_model(path)
         return path
 
@@ -131,9 +135,8 @@ class HubActions(QObject):
         path = self._do("Cannot duplicate the model",
                         lambda: files.duplicate_model(self.workspace, entry))
         if path is not None:
-            self.hub.refresh(select=path)
-            self.hub.message.say(f"Duplicated '{entry.name}' as '{read_model(path).name}' "
-                                 "(its runs stay with the original).")
+            self._done(path, f"Duplicated '{entry.name}' as '{read_model(path).name}' (its "
+                             "runs stay with the original).")
         return path
 
     def rename(self) -> Path | None:
@@ -147,9 +150,8 @@ class HubActions(QObject):
                         lambda: files.rename_model(self.workspace, entry, name))
         if path is not None:
             old = entry.name
-            self.hub.refresh(select=path)
-            self.hub.message.say(f"Renamed '{old}' to '{name}'.",
-                                 undo=lambda: self._rename_back(path, old))
+            self._done(path, f"Renamed '{old}' to '{name}'.",
+                       undo=lambda: self._rename_back(path, old))
         return path
 
     def _rename_back(self, path: Path, old: str) -> None:
@@ -160,8 +162,7 @@ class HubActions(QObject):
         back = self._do("Cannot undo the rename",
                         lambda: files.rename_model(self.workspace, entry, old))
         if back is not None:
-            self.hub.refresh(select=back)
-            self.hub.message.say(f"'{entry.name}' is '{old}' again.")
+            self._done(back, f"'{entry.name}' is '{old}' again.")
 
     def delete(self) -> files.Trashed | None:
         entry = self._chosen()
@@ -179,8 +180,7 @@ class HubActions(QObject):
     def _restore(self, trashed: files.Trashed) -> None:
         path = self._do("Cannot restore the model", lambda: files.restore(trashed))
         if path is not None:
-            self.hub.refresh(select=path)
-            self.hub.message.say(f"'{trashed.name}' is back.")
+            self._done(path, f"'{trashed.name}' is back.")
 
     # --- the workspace -----------------------------------------------------------------
     def import_file(self) -> Path | None:
@@ -190,10 +190,9 @@ class HubActions(QObject):
         path = self._do("Cannot import the project",
                         lambda: files.import_project(self.workspace, source))
         if path is not None:
-            self.hub.refresh(select=path)
-            self.hub.message.say(f"Imported {home_text(source)} as '{read_model(path).name}'; "
-                                 "its data paths were rewritten to find the same data from "
-                                 "the new folder.")
+            self._done(path, f"Imported {home_text(source)} as '{read_model(path).name}'; its "
+                             "data paths were rewritten to find the same data from the new "
+                             "folder.")
         return path
 
     def compare(self):
