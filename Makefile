@@ -1,4 +1,4 @@
-# U-Net Studio: `make run` opens the GUI on the demo project, `make test` runs the suite.
+# U-Net Studio: `make run` opens the GUI on the Model hub, `make test` runs the suite.
 # Both build their own virtual environment in .venv from requirements.txt + pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
@@ -34,7 +34,7 @@ test: $(STAMP)
 # Refresh the README's pictures in docs/screenshots/ (tests write theirs into tmp_path).
 screenshots: $(STAMP)
 	UNET_STUDIO_SCREENSHOTS=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
-		tests/test_main_window_screenshot.py \
+		tests/test_main_window_screenshot.py tests/test_hub_screenshot.py \
 		tests/test_data_wizard.py::test_wizard_on_the_demo_project_renders_readably
 
 bench: $(STAMP)

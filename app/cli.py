@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="main.py", description="U-Net Studio: open the GUI (the demo project when no "
+        prog="main.py", description="U-Net Studio: open the GUI (the Model hub when no "
         f"project is given). Commands: {', '.join(COMMANDS)}; see 'main.py COMMAND --help'.")
     parser.add_argument("project", nargs="?", help="project file (.json) to open")
     return parser

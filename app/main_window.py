@@ -23,7 +23,7 @@ from app import dialogs, menus, recommend_flow, window_layout
 from app.about import APP_NAME, about_text
 from app.controller import ProjectController
 from app.data.relocate import relocate
-from app.paths import DEMO_PROJECT
+from app.panels import hub
 from app.project import Project, load_project, save_project
 from app.recent_files import RecentFiles
 from app.recovery import (AUTOSAVE_MS, Autosaver, RecoveryStore, default_folder, load_recovery,
@@ -338,6 +338,10 @@ class MainWindow(QMainWindow):
                 return False
         return True  # the last window closed: Qt ends the application (quitOnLastWindowClosed)
 
+    def show_hub(self) -> None:
+        """File > Model Hub (app/panels/hub.py): models open from there in this window."""
+        hub.show_hub(self)
+
     def show_shortcuts(self) -> None:
         dialogs.show_info(self, "Mouse and keyboard", menus.SHORTCUTS_TEXT)
 
@@ -367,7 +371,7 @@ class MainWindow(QMainWindow):
 
 
 def run_gui(project_path: str | None) -> int:
-    """Open the GUI on ``project_path`` (the demo project when None); returns the exit code.
+    """Open the GUI on ``project_path`` (the Model hub when None); returns the exit code.
 
     The GUI's entry point (``main.py`` and the ``unet-studio`` script reach it through
     app.cli), so this is where PySide6's None leak is patched (canvas/pyside_fix.py)."""
@@ -380,10 +384,11 @@ def run_gui(project_path: str | None) -> int:
     app.setOrganizationName(APP_NAME)
     apply_style(app)
     window = MainWindow()
-    window.show()
+    if project_path or window.recovery.orphans():
+        window.show()
     if not window.offer_recovery():
         if project_path:
             window.open_path(project_path, ask=False)
-        else:
-            window.open_template(DEMO_PROJECT)
+        else:  # the Model hub is the start page; the first model opens in this window
+            hub.show_hub(window, start=not window.isVisible())
     return app.exec()

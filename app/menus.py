@@ -56,6 +56,7 @@ class WindowCommands(Protocol):
     def quit_application(self) -> bool: ...
     def open_data_wizard(self) -> None: ...
     def open_recommend(self) -> bool: ...
+    def show_hub(self) -> None: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
 
@@ -77,6 +78,8 @@ class WindowActions(QObject):
         self.new = self._make("New", window.new_project, Keys.New, "Start an empty project", "new")
         self.open = self._make("Open…", window.open_dialog, Keys.Open, "Open a project file",
                                "open")
+        self.hub = self._make("Model Hub…", window.show_hub, "Ctrl+Shift+H", "The models of "
+                              "your workspace: open, new, rename, delete, import, compare runs")
         self.save = self._make("Save", window.save, Keys.Save, "Save the project", "save")
         self.save_as = self._make("Save As…", window.save_as, Keys.SaveAs,
                                   "Save the project under a new name")
@@ -155,6 +158,7 @@ def install(window: QMainWindow, acts: WindowActions, edit: EditorActions) -> Ba
     file_menu.addMenu(acts.templates_menu)
     file_menu.addAction(acts.open)
     file_menu.addMenu(acts.recent_menu)
+    file_menu.addAction(acts.hub)
     file_menu.addSeparator()
     file_menu.addActions([acts.save, acts.save_as])
     file_menu.addSeparator()

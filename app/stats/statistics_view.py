@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from .compare_view import CompareView
 from .curves import CurvesPanel
 from .history import RunHistory
 from .plots import format_value
@@ -51,6 +52,7 @@ class StatisticsView(QWidget):
         self.log_scale.setToolTip("Loss, learning rate and weight norms on a logarithmic axis")
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.comparison: CompareView | None = None  # the Compare tab, once compare_runs is called
         self._lay_out()
         self.smoothing.valueChanged.connect(self._smoothing_changed)
         self.log_scale.toggled.connect(self.curves.set_log_scale)
@@ -104,6 +106,15 @@ class StatisticsView(QWidget):
         """Show a past run from its directory (no child process)."""
         self.history.load_run(Path(run_dir))
         self.refresh()
+
+    def compare_runs(self, run_dirs: Sequence[Path]) -> None:
+        """Overlay several runs' curves, with what differs between their projects, in the
+        Compare tab (made the first time; app/stats/compare_view.py)."""
+        if self.comparison is None:
+            self.comparison = CompareView()
+            self.tabs.addTab(self.comparison, "Compare")
+        self.comparison.set_runs(run_dirs)
+        self.tabs.setCurrentWidget(self.comparison)
 
     @Slot(object)
     def set_node(self, node_id: str | None) -> None:
