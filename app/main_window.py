@@ -24,6 +24,7 @@ from app.about import APP_NAME, about_text
 from app.controller import ProjectController
 from app.data.relocate import relocate
 from app.panels import hub
+from app.paths import DEMO_PROJECT
 from app.project import Project, load_project, save_project
 from app.recent_files import RecentFiles
 from app.recovery import (AUTOSAVE_MS, Autosaver, RecoveryStore, default_folder, load_recovery,
@@ -371,7 +372,8 @@ class MainWindow(QMainWindow):
 
 
 def run_gui(project_path: str | None) -> int:
-    """Open the GUI on ``project_path`` (the Model hub when None); returns the exit code.
+    """Open the GUI on ``project_path`` (when None: the demo project, and the Model hub in
+    front of it as the start page); returns the exit code.
 
     The GUI's entry point (``main.py`` and the ``unet-studio`` script reach it through
     app.cli), so this is where PySide6's None leak is patched (canvas/pyside_fix.py)."""
@@ -384,11 +386,11 @@ def run_gui(project_path: str | None) -> int:
     app.setOrganizationName(APP_NAME)
     apply_style(app)
     window = MainWindow()
-    if project_path or window.recovery.orphans():
-        window.show()
+    window.show()
     if not window.offer_recovery():
         if project_path:
             window.open_path(project_path, ask=False)
-        else:  # the Model hub is the start page; the first model opens in this window
-            hub.show_hub(window, start=not window.isVisible())
+        else:  # the demo project, with the Model hub in front of it as the start page
+            window.open_template(DEMO_PROJECT)
+            hub.show_hub(window)
     return app.exec()

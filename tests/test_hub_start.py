@@ -1,4 +1,5 @@
-"""``python main.py`` without a project starts on the Model hub (run_gui)."""
+"""``python main.py`` without a project opens the demo project with the Model hub in front
+of it as the start page (run_gui)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent
@@ -11,7 +12,7 @@ from hub_helpers import populated_workspace
 from test_hub_window import ORDER
 
 
-def test_python_main_py_without_a_project_starts_on_the_hub(monkeypatch, tmp_path, qapp,
+def test_python_main_py_without_a_project_opens_the_demo_with_the_hub_in_front(monkeypatch, tmp_path, qapp,
                                                               studio_settings, fake_dialogs):
     from PySide6.QtCore import QTimer
 
@@ -28,15 +29,19 @@ def test_python_main_py_without_a_project_starts_on_the_hub(monkeypatch, tmp_pat
                 if isinstance(w, HubWindow) and w.isVisible()]
         windows = [w for w in QApplication.topLevelWidgets()
                    if isinstance(w, MainWindow) and w.isVisible()]
-        seen.append((len(hubs), len(windows), hubs[0].tree.model_names() if hubs else None))
+        seen.append((len(hubs), [w.project.name for w in windows],
+                     hubs[0].tree.model_names() if hubs else None))
         for widget in hubs:
-            widget.close()  # the start page closed without opening a model: the app ends
+            widget.close()  # the start page closed: the demo project stays open
+        seen.append([w.isVisible() for w in windows])
+        for widget in windows:
+            widget.close()  # the last window: the app ends
 
     QTimer.singleShot(0, look_and_close)
     net = QTimer()
     net.setSingleShot(True)
     net.timeout.connect(lambda: (seen.append("safety net"), qapp.quit()))
-    net.start(5000)  # a safety net, never reached when closing the hub ends the app
+    net.start(5000)  # a safety net, never reached when closing the windows ends the app
     look = (qapp.style().name(), qapp.styleSheet(), qapp.palette(), qapp.applicationName(),
             qapp.organizationName())
     try:
@@ -53,4 +58,4 @@ def test_python_main_py_without_a_project_starts_on_the_hub(monkeypatch, tmp_pat
                 widget.close()
                 widget.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    assert seen == [(1, 0, ORDER)]
+    assert seen == [(1, ["Nuclei demo"], ORDER), [True]]
