@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.project import Project
+from app.run_monitor import RunMonitor
 from canvas.analysis import LiveAnalysis
 from components.compiler import Analysis
 from components.events import Event, Listener, Subscription, Subscriptions
@@ -46,6 +47,7 @@ class ProjectController(QObject):
         self._selection: list[str] = []
         self._frame_selection: list[str] = []
         self._subscriptions = Subscriptions()
+        self.run_monitor = RunMonitor(self)  # the training and evaluation children
 
     # --- reading -------------------------------------------------------------------------
     @property
@@ -107,6 +109,7 @@ class ProjectController(QObject):
         self.project_replaced.emit()
 
     def close(self) -> None:
-        """The window is closing: stop the analysis and end every subscription."""
+        """The window is closing: stop the analysis, the children, every subscription."""
         self.live.close()
+        self.run_monitor.close()
         self._subscriptions.close()

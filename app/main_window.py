@@ -25,12 +25,12 @@ from app.about import APP_NAME, about_text
 from app.controller import ProjectController
 from app.panels.node_details import NodeDetailsPanel
 from app.panels.problems import ProblemsPanel
-from app.panels.run_tabs import STATISTICS_TEXT, TEST_TEXT, explanation_tab
 from app.paths import DEMO_PROJECT
 from app.project import Project, load_project, save_project
 from app.recent_files import RecentFiles
 from app.recovery import (AUTOSAVE_MS, Autosaver, RecoveryStore, default_folder, load_recovery,
                           remove_recovery)
+from app.run_panels import install_run_panels
 from canvas.editor import CanvasEditor
 from canvas.palette import Palette
 from components.errors import ProjectFileError, StudioError
@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.window_actions = menus.WindowActions(self, self)
         bars = menus.install(self, self.window_actions, self.editor.actions)
         self.toolbar, self.panels_menu = bars.toolbar, bars.panels_menu
+        self.run_panels = install_run_panels(self, self.controller)  # Run menu, Statistics, Test
         for dock in (self.palette_dock, self.details_dock, self.history_dock, self.bottom_dock):
             self.panels_menu.addAction(dock.toggleViewAction())
         self._build_status_bar()
@@ -110,8 +111,6 @@ class MainWindow(QMainWindow):
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.setDocumentMode(True)
         self.bottom_tabs.addTab(self.problems, "Problems")
-        self.bottom_tabs.addTab(explanation_tab(STATISTICS_TEXT), "Statistics")
-        self.bottom_tabs.addTab(explanation_tab(TEST_TEXT), "Test")
         self.bottom_dock = self._dock("Results", "bottomDock", self.bottom_tabs,
                                       Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True)
         self.resizeDocks([self.palette_dock, self.details_dock], [230, 320],
@@ -367,7 +366,7 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if not self.maybe_save():
+        if not self.run_panels.confirm_close() or not self.maybe_save():
             event.ignore()
             return
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -376,6 +375,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosaver.stop()
         self.recovery.discard()
+        self.run_panels.close()
         self.controller.close()
         self.editor.close()
         event.accept()
