@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QProcess, Signal
 
 from app import run_setup
+from app.child_process import kill_group, new_child
 from app.stats.evaluation import TestImage
 
 PROGRESS = re.compile(r"^progress (\d+)/(\d+)$")
@@ -63,7 +64,7 @@ class EvalChild(QObject):
         self._stdout.clear()
         self._errors.clear()
         self._cancelled = False
-        process = QProcess(self)
+        process = new_child(self)
         process.setWorkingDirectory(str(self.run_dir))
         process.readyReadStandardOutput.connect(
             lambda: self._stdout.extend(bytes(process.readAllStandardOutput())))
@@ -78,7 +79,7 @@ class EvalChild(QObject):
     def cancel(self) -> None:
         if self.process is not None:
             self._cancelled = True
-            self.process.kill()
+            kill_group(self.process)
 
     def close(self) -> None:
         process = self.process

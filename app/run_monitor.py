@@ -27,6 +27,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import QObject, QProcess, Signal
 
 from app import run_setup
+from app.child_process import kill_group, new_child
 from app.engine.rundir import LAST
 from app.project import Project
 from app.run_eval import EvalChild
@@ -96,7 +97,7 @@ class RunMonitor(QObject):
         self.run_dir, self._final, self._began, self._reported = Path(run_dir), None, False, False
         self._stderr.clear()
         self.status = LiveStatus(state="starting")
-        process = QProcess(self)
+        process = new_child(self)
         process.setWorkingDirectory(str(self.run_dir))
         process.readyReadStandardOutput.connect(self._read_stdout)
         process.readyReadStandardError.connect(self._read_stderr)
@@ -121,9 +122,10 @@ class RunMonitor(QObject):
             self._set_state("stopping")
 
     def kill(self) -> None:
-        """End the child now (no last.pt for the batches since the last epoch)."""
+        """End the child and its loader workers now (no last.pt for the batches since the
+        last epoch)."""
         if self.process is not None:
-            self.process.kill()
+            kill_group(self.process)
 
     def close(self) -> None:
         """The window is closing: stop the child, wait a little for it, kill the rest."""
@@ -133,7 +135,7 @@ class RunMonitor(QObject):
             return
         self.stop()
         if not process.waitForFinished(STOP_WAIT_MS):
-            process.kill()
+            kill_group(process)
             process.waitForFinished(KILL_WAIT_MS)
         if self.process is process:  # finished was not delivered (no event loop): report now
             self._finished(process.exitCode(), process.exitStatus())

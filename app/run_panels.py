@@ -1,6 +1,5 @@
-"""The window's training half (Qt): the Run menu and toolbar, the Statistics tab (runs
-list beside the Statistics view) and the Test tab, wired to the run monitor as
-docs/stats.md's table says. ``install_run_panels(window, controller)`` builds it all;
+"""The window's training half (Qt): the Run menu and toolbar, and the Statistics, Runs
+and Test tabs of the bottom dock, wired to the run monitor as docs/stats.md's table says. ``install_run_panels(window, controller)`` builds it all;
 the window keeps the returned RunPanels and asks it before closing.
 
 The Statistics view shows one run at a time: the live run while it trains, or a past
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
 from app import runs, run_setup
 from app.run_controls import RunControls, Row
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from app.controller import ProjectController
 
 CHECKPOINTS = ("best.pt", "last.pt")
-TAB_HEIGHT = 380  # px: the bottom dock's height once a run starts (curves need room)
+TAB_HEIGHT = 420  # px: the bottom dock's height once a run starts (curves need room)
 
 
 def ask_stop_run(parent: QWidget) -> bool:
@@ -67,12 +66,8 @@ class RunPanels(QObject):
     # --- building -----------------------------------------------------------------
     def _build(self) -> None:
         window = self.window
-        self.statistics_tab = QSplitter(Qt.Orientation.Horizontal)
-        self.statistics_tab.addWidget(self.runs)
-        self.statistics_tab.addWidget(self.statistics)
-        self.statistics_tab.setStretchFactor(1, 1)
-        self.statistics_tab.setSizes([360, 1000])
-        window.bottom_tabs.addTab(self.statistics_tab, "Statistics")
+        window.bottom_tabs.addTab(self.statistics, "Statistics")
+        window.bottom_tabs.addTab(self.runs, "Runs")
         window.bottom_tabs.addTab(self.test, "Test")
         bar = window.menuBar()
         self.run_menu = QMenu("&Run", bar)
@@ -91,6 +86,8 @@ class RunPanels(QObject):
         monitor.event.connect(self._event)
         monitor.ended.connect(self._ended)
         self.runs.run_chosen.connect(self.choose_run)
+        self.runs.tree.itemActivated.connect(  # double-click or Enter: look at its curves
+            lambda *_: self.window.bottom_tabs.setCurrentWidget(self.statistics))
         self.runs.resume_requested.connect(self.resume)
         self.runs.compare_requested.connect(self._compare)
         self.test.evaluate_requested.connect(
@@ -130,7 +127,7 @@ class RunPanels(QObject):
             self.statistics.start_run(run_dir)
         self.statistics.set_class_colors(run_setup.class_colors(run_dir) or [])
         self.window.bottom_dock.show()
-        self.window.bottom_tabs.setCurrentWidget(self.statistics_tab)
+        self.window.bottom_tabs.setCurrentWidget(self.statistics)
         if self.window.bottom_dock.height() < TAB_HEIGHT:
             self.window.resizeDocks([self.window.bottom_dock], [TAB_HEIGHT],
                                     Qt.Orientation.Vertical)

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,24 @@ def stop_runs_on_close(monkeypatch):
     monkeypatch.setattr(run_panels, "ask_stop_run",
                         lambda parent: answers.pop(0) if answers else True)
     return answers
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (Linux /proc), zombies left out."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
 
 
 class Recorder:
@@ -59,7 +78,7 @@ def _pause(qtbot, panels, seen):
 
 def test_train_pause_edit_resume_stop_then_resume_and_close(make_window, qtbot, tmp_path,
                                                               stop_runs_on_close):
-    project = write_project(tmp_path, epochs=300)
+    project = write_project(tmp_path, epochs=300, workers=1)  # a loader worker, as the demo
     window, panels, seen = _open(make_window, project)
     controls = panels.controls
     assert [a.text() for a in panels.run_menu.actions()] == ["Train", "Pause", "Resume", "Stop"]
@@ -113,7 +132,7 @@ def test_train_pause_edit_resume_stop_then_resume_and_close(make_window, qtbot, 
     assert not window.close()  # "keep training": the window stays
     assert seen.monitor.active
     assert window.close()      # "stop it": the run stops with a last.pt, nothing is left
-    assert not process_alive(pid)
+    assert not process_alive(pid) and descendants(os.getpid()) == []
     record = json.loads((run_dir / "run.json").read_text())
     assert record["status"] == "stopped" and len(record["resumes"]) == 1
 

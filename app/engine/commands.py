@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -49,7 +50,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                            workers=args.workers)
     callbacks = [] if args.events else [ProgressBar()]
     if args.events:
-        CommandReader(sys.stdin, control, lambda text: print(f"warning: {text}", file=sys.stderr),
+        CommandReader(_command_stream(), control,
+                      lambda text: print(f"warning: {text}", file=sys.stderr),
                       stop_on_eof=args.stop_on_eof).start()
     previous = signal.signal(signal.SIGINT, _interrupt_handler(control, quiet=args.events))
     try:
@@ -70,6 +72,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"resume with: {command}", file=sys.stderr)
         return EXIT_STOPPED
     return 0
+
+
+def _command_stream() -> IO[str]:
+    """Standard input for the command reader, as a file object of its own.
+
+    The reader thread blocks in a read while holding its file object's lock. Data
+    loader workers are forked from this process, and a forked process closes
+    ``sys.stdin`` first (multiprocessing does), which takes that lock: had the
+    reader held sys.stdin's, every worker would wait for it forever."""
+    try:
+        return os.fdopen(os.dup(sys.stdin.fileno()), "r", encoding="utf-8", errors="replace")
+    except (AttributeError, OSError, ValueError):  # no real file behind stdin (tests)
+        return sys.stdin
 
 
 def _interrupt_handler(control: Control, quiet: bool):

@@ -76,7 +76,8 @@ class EventStream(Callback):
 
     def on_batch_end(self, trainer: "Trainer", info: BatchInfo) -> None:
         now = time.monotonic()
-        if now - self._last_batch < BATCH_INTERVAL and info.batch != info.batches:
+        last = info.batch == info.batches or trainer.control.stopping  # never thinned out
+        if now - self._last_batch < BATCH_INTERVAL and not last:
             return
         self._last_batch = now
         self.writer.emit("batch", epoch=info.epoch, batch=info.batch, batches=info.batches,

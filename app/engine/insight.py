@@ -109,7 +109,7 @@ class ProcessUsage:
         percent = 100.0 * (cpu - self._cpu) / elapsed if elapsed > 0 else None
         self._cpu, self._wall = cpu, wall
         return {"cpu_percent": None if percent is None else round(percent, 1),
-                "memory_mb": _memory_mb(), **self._gpu()}
+                "memory_mb": resident_mb(), **self._gpu()}
 
     def _gpu(self) -> dict[str, float | None]:
         if self.device.type != "cuda":
@@ -127,7 +127,7 @@ def _cpu_seconds() -> float:
     return times.user + times.system
 
 
-def _memory_mb() -> float | None:
+def resident_mb() -> float | None:
     try:
         with open("/proc/self/statm", encoding="ascii") as stream:
             resident = int(stream.read().split()[1])
