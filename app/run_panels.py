@@ -1,6 +1,7 @@
 """The window's training half (Qt): the Run menu and toolbar, and the Statistics, Runs
-and Test tabs of the bottom dock, wired to the run monitor as docs/stats.md's table says. ``install_run_panels(window, controller)`` builds it all;
-the window keeps the returned RunPanels and asks it before closing.
+and Test tabs of the bottom dock, wired to the run monitor as docs/stats.md's table
+says. ``install_run_panels(window, controller)`` builds it all; the window keeps the
+returned RunPanels and asks it before closing.
 
 The Statistics view shows one run at a time: the live run while it trains, or a past
 run chosen in the runs list (the live one goes on in the background and is shown
