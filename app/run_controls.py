@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from app.project import Project, project_from_dict
 from app.run_monitor import RunMonitor
 from canvas.icons import icon
+from components.compiler import Analysis
 from components.errors import StudioError
 
 Row = tuple[str, str]   # (place, message) for the Problems tab
@@ -49,8 +50,8 @@ class RunControls(QObject):
     started = Signal(object)    # the run directory a Train started
     _checked = Signal(object)   # (snapshot, rows) from the worker thread
 
-    def __init__(self, monitor: RunMonitor, analysis: Any, project: Any,
-                 parent: QWidget) -> None:
+    def __init__(self, monitor: RunMonitor, analysis: Callable[[], Analysis],
+                 project: Callable[[], Project], parent: QWidget) -> None:
         super().__init__(parent)
         self.monitor = monitor
         self._analysis, self._project = analysis, project   # callables: the current ones
@@ -77,7 +78,8 @@ class RunControls(QObject):
     def actions(self) -> list[QAction]:
         return [self.train_action, self.pause_action, self.resume_action, self.stop_action]
 
-    def _action(self, text: str, keys: str | None, tip: str, icon_name: str, slot) -> QAction:
+    def _action(self, text: str, keys: str | None, tip: str, icon_name: str,
+                slot: Callable[[], object]) -> QAction:
         action = QAction(icon(icon_name), text, self)
         if keys:
             action.setShortcut(QKeySequence(keys))
@@ -144,7 +146,7 @@ class RunControls(QObject):
         if state == "idle" and not self.checking:
             self.status_label.setText("")
 
-    def _show_status(self, event: dict) -> None:
+    def _show_status(self, *event: object) -> None:
         self.status_label.setText(self.monitor.status.text())
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
 from app import runs, run_setup
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 CHECKPOINTS = ("best.pt", "last.pt")
 TAB_HEIGHT = 420  # px: the bottom dock's height once a run starts (curves need room)
+REFRESH_MS = 1000
 
 
 def ask_stop_run(parent: QWidget) -> bool:
@@ -60,6 +61,10 @@ class RunPanels(QObject):
         self.refusal: list[Row] = []
         self.live: Path | None = None       # the run this window trains
         self.shown: Path | None = None      # the run the Statistics view shows
+        self._progress = QTimer(self)       # epochs and checkpoints: one list refresh a
+        self._progress.setSingleShot(True)  # second at most (tiny runs make ten a second)
+        self._progress.setInterval(REFRESH_MS)
+        self._progress.timeout.connect(self._show_progress)
         self._build()
         self._connect()
         self.update_runs_folder()
@@ -141,15 +146,23 @@ class RunPanels(QObject):
     def _event(self, event: dict) -> None:
         if self.shown is not None and self.shown == self.live:
             self.statistics.feed(event)
-        if event.get("type") in ("epoch", "checkpoint"):
-            self.runs.refresh()
-            if self.live is not None and self.test.run_dir == self.live:
-                self._set_test_run(self.live)
+        if event.get("type") in ("epoch", "checkpoint") and not self._progress.isActive():
+            self._progress.start()
+
+    def _show_progress(self) -> None:
+        """The live run's epochs, best IoU and new checkpoints in the Runs and Test tabs."""
+        self.runs.refresh()
+        if self.live is not None and self.test.run_dir == self.live:
+            self._set_test_run(self.live)
 
     def _ended(self, end: RunEnd) -> None:
         live, self.live = self.live, None
-        if not end.started:
+        self._progress.stop()
+        if not end.started:  # refused by the child: its run directory is gone too
             self.show_refusal([("training", end.message)])
+            if self.shown == live:
+                self.statistics.start_run(None)
+                self.shown = None
         elif live is not None and self.shown == live and self.statistics.history.ended is None:
             self.statistics.feed({"type": end.status, "message": end.message,
                                   "checkpoint": end.checkpoint.name if end.checkpoint else None})
