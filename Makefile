@@ -35,7 +35,8 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	UNET_STUDIO_SCREENSHOTS=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider \
 		tests/test_main_window_screenshot.py tests/test_hub_screenshot.py \
-		tests/test_data_wizard.py::test_wizard_on_the_demo_project_renders_readably
+		tests/test_data_wizard.py::test_wizard_on_the_demo_project_renders_readably \
+		tests/test_run_screenshot.py
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -s tests/bench -p no:cacheprovider \

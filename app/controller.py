@@ -28,6 +28,7 @@ from app.live_previews import LivePreviews
 from app.project import Project
 from app.project_commands import ReplaceGraphCommand, SetDataCommand, SetTrainingCommand
 from app.recommend import Recommendation
+from app.run_monitor import RunMonitor
 from app.sample_source import SampleSource
 from canvas.analysis import LiveAnalysis
 from canvas.commands import CompoundCommand
@@ -58,6 +59,7 @@ class ProjectController(QObject):
         self.previews = LivePreviews(self.project, self.samples, self)
         self.undo_stack.indexChanged.connect(self.samples.check)  # a data edit or its undo
         self.samples.check()
+        self.run_monitor = RunMonitor(self)  # the training and evaluation children
 
     # --- reading -------------------------------------------------------------------------
     @property
@@ -133,8 +135,10 @@ class ProjectController(QObject):
         self.project_replaced.emit()
 
     def close(self) -> None:
-        """The window is closing: stop the analysis, the previews and every subscription."""
+        """The window is closing: stop the analysis, the previews, the children and every
+        subscription."""
         self.live.close()
         self.samples.close()
         self.previews.close()
+        self.run_monitor.close()
         self._subscriptions.close()

@@ -29,6 +29,7 @@ from app.project import Project, load_project, save_project
 from app.recent_files import RecentFiles
 from app.recovery import (AUTOSAVE_MS, Autosaver, RecoveryStore, default_folder, load_recovery,
                           remove_recovery)
+from app.run_panels import install_run_panels
 from canvas.editor import CanvasEditor
 from components.errors import ProjectFileError, StudioError
 
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.window_actions = menus.WindowActions(self, self)
         bars = menus.install(self, self.window_actions, self.editor.actions)
         self.toolbar, self.panels_menu = bars.toolbar, bars.panels_menu
+        self.run_panels = install_run_panels(self, self.controller)  # Run menu, Statistics, Test
         for dock in parts.docks:
             self.panels_menu.addAction(dock.toggleViewAction())
         self._build_status_bar()
@@ -357,7 +359,7 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if not self.maybe_save():
+        if not self.run_panels.confirm_close() or not self.maybe_save():
             event.ignore()
             return
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -366,6 +368,7 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         self.autosaver.stop()
         self.recovery.discard()
+        self.run_panels.close()
         self.controller.close()
         self.editor.close()
         event.accept()

@@ -20,7 +20,6 @@ from app.controller import ProjectController
 from app.panels.code_view import CodeView
 from app.panels.node_details import NodeDetailsPanel
 from app.panels.problems import ProblemsPanel
-from app.panels.run_tabs import STATISTICS_TEXT, TEST_TEXT, explanation_tab
 from app.panels.training_panel import TrainingPanel
 from canvas.editor import CanvasEditor
 from canvas.palette import Palette
@@ -79,8 +78,6 @@ def build(window: QMainWindow, controller: ProjectController, editor: CanvasEdit
     bottom_tabs = QTabWidget()
     bottom_tabs.setDocumentMode(True)
     bottom_tabs.addTab(problems, "Problems")
-    bottom_tabs.addTab(explanation_tab(STATISTICS_TEXT), "Statistics")
-    bottom_tabs.addTab(explanation_tab(TEST_TEXT), "Test")
     bottom_dock = dock(window, "Results", "bottomDock", bottom_tabs,
                        Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True)
     window.resizeDocks([palette_dock, details_dock], [230, 320], Qt.Orientation.Horizontal)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -28,6 +29,7 @@ from components.errors import StudioError
 from .callbacks import Control
 from .checkpoint import compile_for_weights, load_weights, read_checkpoint, resolve_checkpoint
 from .devices import runtime_for
+from .eval_overlays import OverlayWriter
 from .events import CommandReader
 from .progress import ProgressBar
 from .run import TrainOptions, checked_data, train
@@ -48,8 +50,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                            workers=args.workers)
     callbacks = [] if args.events else [ProgressBar()]
     if args.events:
-        CommandReader(sys.stdin, control, lambda text: print(f"warning: {text}",
-                                                             file=sys.stderr)).start()
+        CommandReader(_command_stream(), control,
+                      lambda text: print(f"warning: {text}", file=sys.stderr),
+                      stop_on_eof=args.stop_on_eof).start()
     previous = signal.signal(signal.SIGINT, _interrupt_handler(control, quiet=args.events))
     try:
         result = train(load_project(args.project), options, callbacks, control)
@@ -69,6 +72,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"resume with: {command}", file=sys.stderr)
         return EXIT_STOPPED
     return 0
+
+
+def _command_stream() -> IO[str]:
+    """Standard input for the command reader, as a file object of its own.
+
+    The reader thread blocks in a read while holding its file object's lock. Data
+    loader workers are forked from this process, and a forked process closes
+    ``sys.stdin`` first (multiprocessing does), which takes that lock: had the
+    reader held sys.stdin's, every worker would wait for it forever."""
+    try:
+        return os.fdopen(os.dup(sys.stdin.fileno()), "r", encoding="utf-8", errors="replace")
+    except (AttributeError, OSError, ValueError):  # no real file behind stdin (tests)
+        return sys.stdin
 
 
 def _interrupt_handler(control: Control, quiet: bool):
@@ -93,16 +109,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not len(images):
         raise PredictError(f"the {args.split} split of {project.path} has no images")
     names = [c.name for c in dataset.classes]
+    overlays = OverlayWriter(args.overlays) if args.overlays else None
     with torch.no_grad(), runtime.autocast():
         evaluation = evaluate(model, images, len(names), names, _window(project),
                               dataset.spec.fit, dataset.ignore_index, device=runtime.device,
-                              tta=args.tta)
+                              tta=args.tta, progress=_progress if args.progress else None,
+                              on_image=overlays)
     report = evaluation.to_json(args.split, str(path))
+    if overlays is not None:
+        report["images"] = overlays.annotate(report["images"])
     if args.baselines:
         report["baselines"] = _baselines(dataset, args.split, _input(project)["channels"], names,
                                          evaluation.metrics)
     print(json.dumps(report, indent=2))
     return 0
+
+
+def _progress(done: int, total: int) -> None:
+    """``eval --progress``: one ``progress DONE/TOTAL`` line per image on stderr."""
+    print(f"progress {done}/{total}", file=sys.stderr, flush=True)
 
 
 def _baselines(dataset, split: str, channels: int, names: list[str], model_metrics: Any
@@ -123,8 +148,6 @@ def _baselines(dataset, split: str, channels: int, names: list[str], model_metri
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Class-id PNGs and colour overlays at each image's own size."""
-    from app.engine.inference import predict_probabilities
-
     project = load_project(args.project)
     model, runtime, checkpoint = _model(project, resolve_checkpoint(args.checkpoint),
                                         args.device)
@@ -135,21 +158,32 @@ def cmd_predict(args: argparse.Namespace) -> int:
     channels, window = _input(project)["channels"], _window(project)
     fit = project.data.get("fit", "resize")
     for path in files:
-        try:
-            pixels = to_channels(read_image(path), channels)
-        except Exception as error:  # any decoding failure names the file
-            raise PredictError(f"{path}: cannot be read ({error})") from None
-        image = torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).contiguous()
-        with torch.no_grad(), runtime.autocast():
-            probabilities = predict_probabilities(model, image, window, fit=fit,
-                                                  overlap=args.overlap, tta=args.tta,
-                                                  device=runtime.device)
-        classes = class_ids(probabilities.float().cpu())
+        with runtime.autocast():
+            pixels, classes = predict_file(model, path, channels, window, fit, runtime.device,
+                                           overlap=args.overlap, tta=args.tta)
         Image.fromarray(classes).save(out / f"{path.stem}.png")
         Image.fromarray(overlay(pixels, classes, colors)).save(out / f"{path.stem}_overlay.png")
         print(f"{path} -> {out / (path.stem + '.png')} ({classes.shape[1]}x{classes.shape[0]})",
               file=sys.stderr)
     return 0
+
+
+def predict_file(model: torch.nn.Module, path: Path, channels: int, window: tuple[int, int],
+                 fit: str, device: torch.device, overlap: float = 0.5, tta: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(the image as (H, W, C) floats, its (H, W) uint8 class ids) at the image's own size;
+    also the Test view's "Open image..." (app/run_predict.py)."""
+    from app.engine.inference import predict_probabilities
+
+    try:
+        pixels = to_channels(read_image(path), channels)
+    except Exception as error:  # any decoding failure names the file
+        raise PredictError(f"{path}: cannot be read ({error})") from None
+    image = torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).contiguous()
+    with torch.no_grad():
+        probabilities = predict_probabilities(model, image, window, fit=fit, overlap=overlap,
+                                              tta=tta, device=device)
+    return pixels, class_ids(probabilities.float().cpu())
 
 
 def _model(project: Project, path: Path, device: str | None):
@@ -232,6 +266,9 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
                             "stdout; pause/resume/stop lines on stdin")
         parser.add_argument("--workers", type=int, help="data loader processes (default: "
                             "training.workers)")
+        parser.add_argument("--stop-on-eof", action="store_true", help="with --events: stop "
+                            "(with a last.pt) when standard input closes, i.e. when the "
+                            "window that started the run is gone")
     else:
         parser.add_argument("--checkpoint", required=True, metavar="CKPT",
                             help="a checkpoint file, or a run directory (its best.pt)")
@@ -240,6 +277,10 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--split", choices=("train", "val", "test"), default="val")
         parser.add_argument("--baselines", action="store_true", help="add the all-background "
                             "and global-threshold predictors on the same split")
+        parser.add_argument("--progress", action="store_true", help="a 'progress DONE/TOTAL' "
+                            "line on stderr after each image")
+        parser.add_argument("--overlays", type=Path, metavar="DIR", help="write each image, "
+                            "its truth and its prediction as PNGs into DIR, named in 'images'")
     if name == "predict":
         parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files or one "
                             "folder of images")

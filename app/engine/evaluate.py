@@ -58,12 +58,14 @@ def evaluate(model: nn.Module, samples: Iterable[FullImageLike], num_classes: in
              class_names: list[str], window: tuple[int, int], fit: str,
              ignore_index: int | None, device: torch.device | str | None = None,
              loss: nn.Module | None = None, tta: bool = False,
-             progress: Callable[[int, int], None] | None = None) -> Evaluation:
+             progress: Callable[[int, int], None] | None = None,
+             on_image: Callable[[FullImageLike, Tensor], None] | None = None) -> Evaluation:
     """Metrics of ``model`` over ``samples`` (one split), each image at its own size.
 
     ``loss`` (from make_loss), when given, is computed per image on the log of the
     stitched probabilities and averaged over the images. ``progress(done, total)`` is
-    called after each image (total 0 when ``samples`` has no length)."""
+    called after each image (total 0 when ``samples`` has no length); ``on_image(sample,
+    classes)`` gets each image's predicted class ids (H, W), e.g. to draw overlays."""
     if len(class_names) != num_classes:
         raise ValueError(f"{len(class_names)} class names for {num_classes} classes")
     device = torch.device(device) if device is not None else model_device(model)
@@ -84,7 +86,10 @@ def evaluate(model: nn.Module, samples: Iterable[FullImageLike], num_classes: in
             raise ValueError(f"{sample.name}: the mask is {tuple(mask.shape)}, the image "
                              f"{tuple(sample.image.shape[1:])}")
         one = ConfusionMatrix(num_classes, ignore_index, device)
-        one.update(probabilities.argmax(0), mask)
+        classes = probabilities.argmax(0)
+        one.update(classes, mask)
+        if on_image is not None:
+            on_image(sample, classes)
         split.matrix += one.matrix
         images.append({"file": sample.name,
                        "mean_iou": summarize(one.matrix, class_names).mean_iou})

@@ -35,6 +35,8 @@ class EventWriter:
         self.started = time.monotonic()
         self._lock = threading.Lock()
         self._file = open(self.path, "a", encoding="utf-8")
+        if not _ends_a_line(self.path):  # a killed run's last line was cut: end it there
+            self._file.write("\n")
 
     def emit(self, event_type: str, **fields: Any) -> None:
         with self._lock:
@@ -74,7 +76,8 @@ class EventStream(Callback):
 
     def on_batch_end(self, trainer: "Trainer", info: BatchInfo) -> None:
         now = time.monotonic()
-        if now - self._last_batch < BATCH_INTERVAL and info.batch != info.batches:
+        last = info.batch == info.batches or trainer.control.stopping  # never thinned out
+        if now - self._last_batch < BATCH_INTERVAL and not last:
             return
         self._last_batch = now
         self.writer.emit("batch", epoch=info.epoch, batch=info.batch, batches=info.batches,
@@ -111,11 +114,17 @@ class EventStream(Callback):
 
 class CommandReader(threading.Thread):
     """Reads ``pause`` / ``resume`` / ``stop`` lines (from the window) in the background;
-    an unknown line is reported to ``warn`` (stderr on the command line)."""
+    an unknown line is reported to ``warn`` (stderr on the command line).
 
-    def __init__(self, stream: IO[str], control: Control, warn: Callable[[str], None]) -> None:
+    With ``stop_on_eof`` the end of the stream is a stop: the window that started this
+    run holds the other end of the pipe, so the end comes when that window is gone,
+    however it went (closed, crashed, killed), and the run stops with a last.pt."""
+
+    def __init__(self, stream: IO[str], control: Control, warn: Callable[[str], None],
+                 stop_on_eof: bool = False) -> None:
         super().__init__(name="training-commands", daemon=True)
         self.stream, self.control, self.warn = stream, control, warn
+        self.stop_on_eof = stop_on_eof
 
     def run(self) -> None:
         try:
@@ -123,6 +132,8 @@ class CommandReader(threading.Thread):
                 self.handle(line.strip().lower())
         except (OSError, ValueError):  # stdin closed or unreadable: no one can send commands
             return
+        if self.stop_on_eof:
+            self.control.stop("the window that started the run closed")
 
     def handle(self, command: str) -> None:
         if command == "pause":
@@ -133,6 +144,16 @@ class CommandReader(threading.Thread):
             self.control.stop("stopped by request")
         elif command:
             self.warn(f"unknown command {command!r} (expected one of {', '.join(COMMANDS)})")
+
+
+def _ends_a_line(path: Path) -> bool:
+    """True for an empty file or one whose last byte is a newline."""
+    with open(path, "rb") as stream:
+        stream.seek(0, 2)
+        if not stream.tell():
+            return True
+        stream.seek(-1, 2)
+        return stream.read(1) == b"\n"
 
 
 def _count_lines(path: Path) -> int:

@@ -2,7 +2,9 @@
 and early stopping (which only ends a run, but lives with what it reads)."""
 from __future__ import annotations
 
+import os
 import platform
+import socket
 import sys
 from datetime import datetime, timezone
 from importlib import metadata
@@ -34,7 +36,9 @@ def versions() -> dict[str, str]:
 
 
 class RunRecord(Callback):
-    """run.json: status running | finished | stopped | failed, times, device, command."""
+    """run.json: status running | finished | stopped | failed, times, device, command, and
+    the process (pid, host) that writes it, so a reader can tell a run whose process died
+    (an interrupted run) from one that is still going."""
 
     def __init__(self, run: RunDirectory, command: list[str], device: dict[str, Any],
                  resumed: bool) -> None:
@@ -48,7 +52,8 @@ class RunRecord(Callback):
                  "command": self.command}]
         record.update(status="running", ended=None, error=None, message=None,
                       command=record.get("command", self.command), **self.device,
-                      versions=versions(), epochs_planned=trainer.parts.epochs)
+                      versions=versions(), epochs_planned=trainer.parts.epochs,
+                      pid=os.getpid(), host=socket.gethostname())
         self.run.write_record(record)
 
     def on_fit_end(self, trainer: "Trainer", outcome: Outcome) -> None:

@@ -30,6 +30,8 @@ from .checkpoint import compile_for_weights, load_weights, read_checkpoint, rest
 from .data import training_data
 from .devices import Runtime, runtime_for
 from .events import EventStream, EventWriter
+from .insight import LayerStatistics, SystemMonitor
+from .live_preview import LivePreview
 from .loop import Trainer, TrainingParts
 from .optim import Schedule, make_optimizer
 from .recording import Checkpointer, EarlyStopping, MetricsLogger, RunRecord, command_line
@@ -92,7 +94,7 @@ def train(project: "Project", options: TrainOptions | None = None,
     if resumed is None:
         run.write_json(PROJECT_FILE, project.to_dict())
     writer = EventWriter(run.events, options.events)
-    started = {"run": str(run.path), **runtime.to_json(),
+    started = {"run": str(run.path), **runtime.to_json(), "classes": task.class_names,
                "samples": {"train": parts.data.samples, "val": parts.val_images}}
     resume = (f"python main.py train {shlex.quote(str(project.path or 'PROJECT'))} "
               f"--resume {shlex.quote(str(run.path))}")
@@ -103,9 +105,15 @@ def train(project: "Project", options: TrainOptions | None = None,
         builtin.append(EncoderUnfreezing(unfreeze_plan(project.graph), options.notify))
     record = RunRecord(run, options.command, {"project": str(project.path),
                                               **runtime.to_json()}, resumed is not None)
-    stream = EventStream(writer, started, lambda outcome: (
-        {"resume": resume} if outcome.status == "stopped" else {}))
-    trainer = Trainer(parts, [*builtin, *callbacks, record, stream], control)
+    stream = EventStream(writer, started, lambda outcome: {
+        "checkpoint": run.last.name if run.last.exists() else None,
+        **({"resume": resume} if outcome.status == "stopped" else {})})
+    insight: list[Callback] = [LayerStatistics(writer.emit), SystemMonitor(writer.emit)]
+    if options.events is not None:  # someone watches: previews of fixed val samples
+        insight.append(LivePreview(writer.emit, run.path,
+                                   FullImageDataset(dataset, "val", task.channels),
+                                   task.window, task.fit))
+    trainer = Trainer(parts, [*builtin, *callbacks, record, stream, *insight], control)
     if checkpoint is not None:
         trainer.restore(checkpoint)
         restore_rng(checkpoint["rng"])  # last: nothing above may draw from them after this

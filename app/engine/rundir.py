@@ -11,10 +11,13 @@ events.jsonl is a stream, appended one whole line per write.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.processes import process_alive
 from components.errors import StudioError
 
 from .files import atomic_open
@@ -49,13 +52,17 @@ class RunDirectory:
     # --- creating and opening -------------------------------------------------------
     @classmethod
     def create(cls, project_folder: Path, out: Path | None = None) -> "RunDirectory":
-        """A new, empty run directory (named by date and time unless ``out`` is given)."""
+        """A new, empty run directory (named by date and time unless ``out`` is given).
+
+        ``out`` may already hold project.json alone: the window writes the snapshot it
+        trains there first (``main.py train RUN/project.json --out RUN``)."""
         if out is not None:
             out = Path(out)
             if (out / RUN_FILE).exists():
                 raise RunDirectoryError(f"{out}: is already a run directory; continue it with "
                                         "--resume, or give --out a new folder")
-            if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            if out.exists() and (not out.is_dir()
+                                 or any(p.name != PROJECT_FILE for p in out.iterdir())):
                 raise RunDirectoryError(f"{out}: exists and is not an empty folder; give --out "
                                         "a new folder")
             out.mkdir(parents=True, exist_ok=True)
@@ -85,7 +92,8 @@ class RunDirectory:
             raise RunDirectoryError(f"{path}: is not a run directory (it has no "
                                     f"{' or '.join(m for m in missing if m != LAST)}); "
                                     "--resume takes a folder that a training run wrote")
-        run.record()  # readable?
+        record = run.record()  # readable?
+        _refuse_live(path, record)
         if LAST in missing:
             raise RunDirectoryError(f"{path}: has no {LAST} to resume from (the run stopped "
                                     "before its first checkpoint); start a new run instead")
@@ -128,6 +136,17 @@ class RunDirectory:
         with atomic_open(self.path / name) as stream:
             json.dump(plain(data), stream, indent=2, allow_nan=False)
             stream.write("\n")
+
+
+def _refuse_live(path: Path, record: dict[str, Any]) -> None:
+    """A run still training in another process must not get a second writer; one whose
+    run.json says running but whose process is gone (killed, a crash) was interrupted
+    and may be resumed."""
+    pid, host = record.get("pid"), record.get("host")
+    if (record.get("status") == "running" and isinstance(pid, int) and pid != os.getpid()
+            and host in (None, socket.gethostname()) and process_alive(pid)):
+        raise RunDirectoryError(f"{path}: is still training (process {pid}); stop it before "
+                                "resuming it")
 
 
 def plain(value: Any) -> Any:

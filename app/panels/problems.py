@@ -5,6 +5,8 @@ outline somewhere in a large graph is one click away.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
@@ -35,7 +37,9 @@ class ProblemsPanel(QTreeWidget):
         header.setStretchLastSection(True)
         self.itemDoubleClicked.connect(self._on_double_click)
 
-    def show_analysis(self, analysis: Analysis) -> None:
+    def show_analysis(self, analysis: Analysis, extra: Sequence[tuple[str, str]] = ()) -> None:
+        """The analysis's problems and notes; ``extra`` adds (place, message) errors that
+        are not the graph's (Train refused: the data's unreported problems)."""
         self.clear()
         rows = [("Error", theme.ERROR, p) for p in analysis.problems]
         rows += [("Note", theme.WARNING, w) for w in analysis.warnings]
@@ -45,12 +49,17 @@ class ProblemsPanel(QTreeWidget):
             item.setData(0, NODE_ROLE, problem.node_id)
             item.setToolTip(1, problem.node_id or "")
             item.setToolTip(2, problem.message)
-        if not rows:
+        for place, message in extra:
+            item = QTreeWidgetItem(self, ["Error", place, message])
+            item.setForeground(0, QBrush(theme.ERROR))
+            item.setToolTip(1, place)
+            item.setToolTip(2, message)
+        if not rows and not extra:
             item = QTreeWidgetItem(self, ["OK", "", "No problems: the graph compiles."])
             item.setForeground(0, QBrush(theme.OK))
         self.resizeColumnToContents(1)
         self.setColumnWidth(1, min(self.columnWidth(1), NODE_COLUMN_MAX))
-        self.count_changed.emit(len(analysis.problems), len(analysis.warnings))
+        self.count_changed.emit(len(analysis.problems) + len(extra), len(analysis.warnings))
 
     def _on_double_click(self, item: QTreeWidgetItem, column: int) -> None:
         node_id = item.data(0, NODE_ROLE)

@@ -108,6 +108,9 @@ class CurvesPanel(QWidget):
         for (group, name), item in self.class_curves.items():
             color = self._class_color(name)
             item.setPen(pg.mkPen(color, width=1.6, style=item.opts["pen"].style()))
+            if item.opts.get("symbol"):
+                item.setSymbolPen(pg.mkPen(color))
+                item.setSymbolBrush(pg.mkBrush(color))
         self._seen.pop("epochs", None)
 
     def set_log_scale(self, on: bool) -> None:
@@ -185,7 +188,9 @@ class CurvesPanel(QWidget):
         key = (group, name)
         if key not in self.class_curves:
             plot = self.dice_plot if group == "dice" else self.class_plot
-            item = curve(plot, self._class_color(name), dashed=group == "train_iou")
+            train = group == "train_iou"  # val points marked: one epoch is one point
+            item = curve(plot, self._class_color(name), dashed=train,
+                         symbol=None if train else "o")
             self.class_curves[key] = item
             readout = self.dice_readout if group == "dice" else self.class_readout
             readout.add(f"{'train ' if group == 'train_iou' else ''}{name}", item)

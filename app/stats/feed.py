@@ -2,7 +2,10 @@
 
 PLAN.md's "Event fields" is the contract; every field name the window depends on
 is spelled here and nowhere else, so when the engine renames one this module is
-the whole fix. Parsing is forgiving: a missing or mistyped field becomes None
+the whole fix. Where the engine (docs/engine.md) names a field otherwise, both
+names are read: ``started`` run / batches / epoch (PLAN: run_dir, batches_per_epoch,
+start_epoch), ``checkpoint`` path / kind (PLAN: file, best), and the final events'
+epochs (PLAN: epoch). Parsing is forgiving: a missing or mistyped field becomes None
 (NaN on a curve), an unknown event type or a line that is not an object is
 skipped, because a half-written line must never take the window down.
 """
@@ -36,6 +39,11 @@ def numbers(value: Any) -> dict[str, float]:
 
 def text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def either(event: Mapping, *names: str) -> Any:
+    """The first of ``names`` the event has (PLAN.md's name first, then the engine's)."""
+    return next((event[name] for name in names if name in event), None)
 
 
 @dataclass(frozen=True)
@@ -161,7 +169,7 @@ def parse_event(event: Any) -> Record | None:
         return None
     kind = event.get("type")
     if kind in TERMINAL:
-        return Ended(kind, text(event.get("message")), integer(event.get("epoch")),
+        return Ended(kind, text(event.get("message")), integer(either(event, "epoch", "epochs")),
                      text(event.get("checkpoint")))
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     return parser(event) if parser else None
@@ -183,10 +191,10 @@ def _started(event: Mapping) -> Started:
     classes = event.get("classes")
     names = tuple(str(c) for c in classes) if isinstance(classes, list) else ()
     return Started(text(event.get("device")), text(event.get("device_name")),
-                   text(event.get("run_dir")), integer(event.get("epochs")),
-                   integer(event.get("start_epoch")) or 0,
-                   integer(event.get("batches_per_epoch")), numbers(event.get("samples")),
-                   names)
+                   text(either(event, "run_dir", "run")), integer(event.get("epochs")),
+                   integer(either(event, "start_epoch", "epoch")) or 0,
+                   integer(either(event, "batches_per_epoch", "batches")),
+                   numbers(event.get("samples")), names)
 
 
 def _batch(event: Mapping) -> Batch | None:
@@ -244,8 +252,10 @@ def _layers(event: Mapping) -> Layers:
 
 
 def _checkpoint(event: Mapping) -> Checkpoint:
-    return Checkpoint(text(event.get("file")), integer(event.get("epoch")),
-                      event.get("best") is True)
+    path = text(either(event, "file", "path"))
+    return Checkpoint(path.replace("\\", "/").rsplit("/", 1)[-1] if path else None,
+                      integer(event.get("epoch")),
+                      event.get("best") is True or event.get("kind") == "best")
 
 
 _PARSERS = {"started": _started, "batch": _batch, "epoch": epoch_row, "system": _system,

@@ -95,6 +95,9 @@ def add_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int, title: str,
     set_title(plot, key_title(title))
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.setMenuEnabled(False)
+    # pyqtgraph makes its "Plot Options" menu without a parent: give it the layout, so it
+    # goes with the window instead of outliving it as a top-level widget
+    plot.ctrlMenu.setParent(layout, plot.ctrlMenu.windowFlags())
     plot.hideButtons()
     for side in ("left", "bottom"):
         axis = plot.getAxis(side)

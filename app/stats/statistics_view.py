@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSlider, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from .compare_view import CompareView
 from .curves import CurvesPanel
@@ -41,6 +41,8 @@ class StatisticsView(QWidget):
         self.system = SystemPanel(self.history)
         self.status = QLabel(IDLE)
         self.status.setTextFormat(Qt.TextFormat.RichText)
+        # a long status line must not widen the view (it pushed the runs list aside)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.smoothing = QSlider(Qt.Orientation.Horizontal)
         self.smoothing.setRange(0, 99)
         self.smoothing.setValue(round(DEFAULT_WEIGHT * 100))
