@@ -29,6 +29,7 @@ from .callbacks import Control
 from .checkpoint import load_weights, read_checkpoint, resolve_checkpoint
 from .devices import runtime_for
 from .events import CommandReader
+from .inference import predict_probabilities
 from .progress import ProgressBar
 from .run import TrainOptions, checked_data, train
 from .task import model_ends
@@ -89,17 +90,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     path = resolve_checkpoint(args.checkpoint)
     model, runtime, checkpoint = _model(project, path, args.device)
     dataset = checked_data(project)
-    images = FullImageDataset(dataset, args.split, _input(project)["channels"])
+    images = FullImageDataset(dataset, args.split, input_settings(project)["channels"])
     if not len(images):
         raise PredictError(f"the {args.split} split of {project.path} has no images")
     names = [c.name for c in dataset.classes]
     with torch.no_grad(), runtime.autocast():
-        evaluation = evaluate(model, images, len(names), names, _window(project),
+        evaluation = evaluate(model, images, len(names), names, input_window(project),
                               dataset.spec.fit, dataset.ignore_index, device=runtime.device,
                               tta=args.tta)
     report = evaluation.to_json(args.split, str(path))
     if args.baselines:
-        report["baselines"] = _baselines(dataset, args.split, _input(project)["channels"], names,
+        report["baselines"] = _baselines(dataset, args.split, input_settings(project)["channels"], names,
                                          evaluation.metrics)
     print(json.dumps(report, indent=2))
     return 0
@@ -123,8 +124,6 @@ def _baselines(dataset, split: str, channels: int, names: list[str], model_metri
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Class-id PNGs and colour overlays at each image's own size."""
-    from app.engine.inference import predict_probabilities
-
     project = load_project(args.project)
     model, runtime, checkpoint = _model(project, resolve_checkpoint(args.checkpoint),
                                         args.device)
@@ -132,19 +131,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     colors = class_colors(checkpoint)
-    channels, window = _input(project)["channels"], _window(project)
-    fit = project.data.get("fit", "resize")
+    channels, window = input_settings(project)["channels"], input_window(project)
+    fit = prediction_fit(project)
     for path in files:
         try:
             pixels = to_channels(read_image(path), channels)
         except Exception as error:  # any decoding failure names the file
             raise PredictError(f"{path}: cannot be read ({error})") from None
-        image = torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).contiguous()
-        with torch.no_grad(), runtime.autocast():
-            probabilities = predict_probabilities(model, image, window, fit=fit,
-                                                  overlap=args.overlap, tta=args.tta,
-                                                  device=runtime.device)
-        classes = class_ids(probabilities.float().cpu())
+        with runtime.autocast():
+            classes = predict_classes(model, pixels, window, fit, args.overlap, args.tta,
+                                      runtime.device)
         Image.fromarray(classes).save(out / f"{path.stem}.png")
         Image.fromarray(overlay(pixels, classes, colors)).save(out / f"{path.stem}_overlay.png")
         print(f"{path} -> {out / (path.stem + '.png')} ({classes.shape[1]}x{classes.shape[0]})",
@@ -163,16 +159,21 @@ def _model(project: Project, path: Path, device: str | None):
     return model, runtime, checkpoint
 
 
-def _input(project: Project) -> dict[str, Any]:
+def input_settings(project: Project) -> dict[str, Any]:
     node, _ = model_ends(project.graph)
     if node is None:
         raise PredictError(f"{project.path}: the graph needs exactly one Input node")
     return node.settings
 
 
-def _window(project: Project) -> tuple[int, int]:
-    settings = _input(project)
+def input_window(project: Project) -> tuple[int, int]:
+    settings = input_settings(project)
     return settings["height"], settings["width"]
+
+
+def prediction_fit(project: Project) -> str:
+    """How ``predict`` fits an image to the model's window: tile or resize."""
+    return project.data.get("fit", "resize")
 
 
 def image_files(arguments: list[str]) -> list[Path]:
@@ -196,6 +197,17 @@ def image_files(arguments: list[str]) -> list[Path]:
                                f"{path.stem}.png; predict them into different --out folders")
         stems[path.stem] = path
     return files
+
+
+def predict_classes(model: torch.nn.Module, pixels: np.ndarray, window: tuple[int, int],
+                    fit: str, overlap: float = 0.5, tta: bool = False,
+                    device: torch.device | str | None = None) -> np.ndarray:
+    """(H, W) uint8 class ids of one image's (H, W, C) pixels in [0, 1], at its own size.
+    The exported standalone predict.py runs this very function (app/export/preprocess)."""
+    image = torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).contiguous()
+    probabilities = predict_probabilities(model, image, window, fit=fit, overlap=overlap,
+                                          tta=tta, device=device)
+    return class_ids(probabilities.float().cpu())
 
 
 def class_ids(probabilities: torch.Tensor) -> np.ndarray:
