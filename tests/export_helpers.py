@@ -1,8 +1,9 @@
 """Projects and checkpoints for the export tests (written into tmp_path).
 
-A checkpoint here is the compiled model with seeded random weights and batch-norm
-statistics (so weights.pt and the statistics both matter) and a sharpened head, saved as the engine saves
-one; training would only slow the tests down without changing what they check.
+A checkpoint here is the compiled model with seeded random weights, batch-norm
+statistics (so weights.pt and the statistics both matter) and a sharpened head:
+enough for comparing exported files with torch (the standalone test trains instead,
+since only a trained model draws the boundaries where masks could differ).
 """
 from __future__ import annotations
 
