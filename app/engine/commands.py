@@ -28,6 +28,7 @@ from components.errors import StudioError
 from .callbacks import Control
 from .checkpoint import load_weights, read_checkpoint, resolve_checkpoint
 from .devices import runtime_for
+from .distributed import Launch, PeerFailed
 from .events import CommandReader
 from .inference import predict_probabilities
 from .progress import ProgressBar
@@ -44,17 +45,21 @@ class PredictError(StudioError):
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a project (or resume a run); 0 finished, 130 stopped, 1 on a problem."""
     control = Control()
+    launch = Launch.from_env()  # under torchrun, only rank 0 prints (and reads stdin)
     options = TrainOptions(epochs=args.epochs, out=args.out, device=args.device,
                            resume=args.resume, events=sys.stdout if args.events else None,
                            workers=args.workers)
-    callbacks = [] if args.events else [ProgressBar()]
-    if args.events:
+    callbacks = [] if args.events or not launch.is_main else [ProgressBar()]
+    if args.events and launch.is_main:
         CommandReader(sys.stdin, control, lambda text: print(f"warning: {text}",
                                                              file=sys.stderr)).start()
-    previous = signal.signal(signal.SIGINT, _interrupt_handler(control, quiet=args.events))
+    quiet = args.events or not launch.is_main
+    previous = signal.signal(signal.SIGINT, _interrupt_handler(control, quiet=quiet))
     try:
         result = train(load_project(args.project), options, callbacks, control)
     except StudioError as error:
+        if not launch.is_main:
+            return _rank_failed(launch, error)
         if args.events:  # no run directory yet: the window still hears why
             print(json.dumps({"v": 1, "seq": 0, "t": 0.0, "type": "failed",
                               "message": str(error)}), flush=True)
@@ -62,6 +67,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     outcome = result.outcome
+    if result.run is None:  # a rank > 0: rank 0 says how it ended
+        return EXIT_STOPPED if outcome.status == "stopped" else 0
     print(f"{outcome.status}: {outcome.message}; run directory {result.run.path}",
           file=sys.stderr)
     if outcome.status == "stopped":
@@ -70,6 +77,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"resume with: {command}", file=sys.stderr)
         return EXIT_STOPPED
     return 0
+
+
+def _rank_failed(launch: Launch, error: StudioError) -> int:
+    """A rank > 0 names itself in its own failure; another rank's is rank 0's to tell."""
+    if not isinstance(error, PeerFailed):
+        print(f"error: rank {launch.rank} of {launch.world_size}: {error}", file=sys.stderr)
+    return 1
 
 
 def _interrupt_handler(control: Control, quiet: bool):
@@ -100,7 +114,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                               tta=args.tta)
     report = evaluation.to_json(args.split, str(path))
     if args.baselines:
-        report["baselines"] = _baselines(dataset, args.split, input_settings(project)["channels"], names,
+        report["baselines"] = _baselines(dataset, args.split,
+                                         input_settings(project)["channels"], names,
                                          evaluation.metrics)
     print(json.dumps(report, indent=2))
     return 0
