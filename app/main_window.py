@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFrame, QLabel, QMainW
 from app import dialogs, menus
 from app.about import APP_NAME, about_text
 from app.controller import ProjectController
+from app.panels.export_dialog import install_export
 from app.panels.node_details import NodeDetailsPanel
 from app.panels.problems import ProblemsPanel
 from app.panels.run_tabs import STATISTICS_TEXT, TEST_TEXT, explanation_tab
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.window_actions = menus.WindowActions(self, self)
         bars = menus.install(self, self.window_actions, self.editor.actions)
+        install_export(self, self.controller)  # File > Export Model...
         self.toolbar, self.panels_menu = bars.toolbar, bars.panels_menu
         for dock in (self.palette_dock, self.details_dock, self.history_dock, self.bottom_dock):
             self.panels_menu.addAction(dock.toggleViewAction())
