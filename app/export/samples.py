@@ -60,14 +60,16 @@ def _data_windows(project: "Project", channels: int, window: tuple[int, int], fi
         chosen = [images[i] for i in range(min(count, len(images)))]
         windows = [_window_of(sample.image.permute(1, 2, 0).numpy(), window, fit)
                    for sample in chosen]
-        return Samples([sample.name for sample in chosen], torch.stack(windows),
+        return Samples([sample.name for sample in chosen], torch.stack(windows).float(),
                        f"{len(chosen)} image{'s' if len(chosen) > 1 else ''} of the "
                        f"{split} split")
     return f": {dataset.problems[0]}" if dataset.problems else ""
 
 
 def _window_of(pixels: np.ndarray, window: tuple[int, int], fit: str) -> torch.Tensor:
-    """(C, h, w): the resized image, or the window-sized crop at the image's centre."""
+    """(C, h, w): the resized image, or the window-sized crop at the image's centre
+    (float32 after the stack: 16-bit images arrive as float64 from the percentile
+    scaling, which predict_probabilities casts too)."""
     if fit == "resize":
         return torch.from_numpy(resize_image(pixels, window))
     top = max(0, (pixels.shape[0] - window[0]) // 2)
