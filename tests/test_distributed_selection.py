@@ -10,7 +10,8 @@ from torch import nn
 from app.cli import main
 from app.engine import distributed
 from app.engine.distributed import (DistributedError, Launch, RankShare, Ranks, backend_for,
-                                    convert_batch_norm, device_setting, shard_order)
+                                    convert_batch_norm, device_setting, launcher,
+                                    shard_order)
 from engine_helpers import write_project
 
 TORCHRUN_ENV = {"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "2"}
@@ -20,6 +21,13 @@ TORCHRUN_ENV = {"WORLD_SIZE": "4", "RANK": "3", "LOCAL_RANK": "1", "LOCAL_WORLD_
 def two_gpus(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+
+
+def test_the_resume_command_names_the_launcher():
+    assert launcher(Launch()) == "python"
+    assert launcher(Launch(0, 4, 0, 4)) == "torchrun --nproc_per_node 4"
+    assert launcher(Launch(0, 8, 0, 4)) == ("torchrun --nproc_per_node 4 --nnodes 2 (and your "
+                                            "rendezvous options)")
 
 
 def test_torchrun_environment_is_read():

@@ -28,7 +28,7 @@ from components.errors import StudioError
 from .callbacks import Control
 from .checkpoint import load_weights, read_checkpoint, resolve_checkpoint
 from .devices import runtime_for
-from .distributed import Launch, PeerFailed
+from .distributed import Launch, PeerFailed, launcher
 from .events import CommandReader
 from .inference import predict_probabilities
 from .progress import ProgressBar
@@ -72,7 +72,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"{outcome.status}: {outcome.message}; run directory {result.run.path}",
           file=sys.stderr)
     if outcome.status == "stopped":
-        command = (f"python main.py train {shlex.quote(args.project)} --resume "
+        command = (f"{launcher(launch)} main.py train {shlex.quote(args.project)} --resume "
                    f"{shlex.quote(str(result.run.path))}")
         print(f"resume with: {command}", file=sys.stderr)
         return EXIT_STOPPED

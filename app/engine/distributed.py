@@ -80,6 +80,15 @@ class Launch:
                    int(env.get("LOCAL_WORLD_SIZE", str(world))))
 
 
+def launcher(launch: Launch) -> str:
+    """How the run was started, for the resume command it prints."""
+    if not launch.distributed:
+        return "python"
+    nodes = launch.world_size // max(1, launch.local_world_size)
+    return (f"torchrun --nproc_per_node {launch.local_world_size}"
+            + (f" --nnodes {nodes} (and your rendezvous options)" if nodes > 1 else ""))
+
+
 def device_setting(launch: Launch, configured: str, override: str | None) -> str | None:
     """The device a process of ``launch`` trains on: under torchrun on GPUs, the GPU of
     its LOCAL_RANK (``auto`` and ``cuda`` mean that); DistributedError for a setting that

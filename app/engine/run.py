@@ -29,7 +29,8 @@ from .callbacks import Callback, Control, Outcome
 from .checkpoint import load_weights, read_checkpoint, restore_rng
 from .data import training_data
 from .devices import Runtime, runtime_for
-from .distributed import Launch, RankShare, Ranks, convert_batch_norm, device_setting
+from .distributed import (Launch, RankShare, Ranks, convert_batch_norm, device_setting,
+                          launcher)
 from .events import EventStream, EventWriter
 from .loop import Trainer, TrainingParts
 from .optim import Schedule, make_optimizer
@@ -148,11 +149,8 @@ def _reporters(project: "Project", options: TrainOptions, runtime: Runtime, rank
     machine = {**runtime.to_json(), **ranks.to_json()}
     started = {"run": str(run.path), **machine,
                "samples": {"train": parts.data.samples, "val": parts.val_images}}
-    launcher = ("python" if not ranks.distributed else
-                f"torchrun --nproc_per_node {ranks.launch.local_world_size}"
-                + (f" --nnodes {ranks.world // ranks.launch.local_world_size} ..."
-                   if ranks.world > ranks.launch.local_world_size else ""))
-    resume = (f"{launcher} main.py train {shlex.quote(str(project.path or 'PROJECT'))} "
+    resume = (f"{launcher(ranks.launch)} main.py train "
+              f"{shlex.quote(str(project.path or 'PROJECT'))} "
               f"--resume {shlex.quote(str(run.path))}")
     record = RunRecord(run, options.command, {"project": str(project.path), **machine},
                        options.resume is not None)
