@@ -6,9 +6,11 @@ divide by 2**depth (or by a backbone's total stride) come back out at the same
 size. torch.export alone cannot tell: for a step that is too small it may still
 succeed, deferring the mismatch to a runtime error. So the step is found by running
 the model itself: the smallest power of two ``s`` for which an input of the Input's
-size plus ``s`` goes through and keeps its size (a model that pads, like the UNet
-with ``input_fit: pad``, takes a step of 1). A model that takes no other size, or
-whose dynamic export fails, keeps a fixed height and width, and the report says why.
+size plus ``s`` goes through and keeps its size. A model that pads (the UNet with
+``input_fit: pad``) runs at a step of 1, but its padding arithmetic makes torch.export
+refuse a free size; the export is then tried at 2s, 4s and 8s. A model that takes no
+other size, or whose dynamic export fails, keeps a fixed height and width, and the
+report says why.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from .errors import ExportError
 
 INPUT_NAME, OUTPUT_NAME = "image", "logits"
 LARGEST_STEP = 256
+EXPORT_TRIES = 4  # steps s, 2s, 4s, 8s: a UNet with input_fit pad exports at 2**depth
 
 
 @dataclass(frozen=True)
@@ -71,12 +74,13 @@ def export_program(model: fx.GraphModule, example: torch.Tensor, graph: GraphDoc
     naming the node that cannot be exported (``what`` names the format in messages)."""
     window = (int(example.shape[2]), int(example.shape[3]))
     step, reason = size_step(model, example)
-    if step is not None:
+    for _ in range(EXPORT_TRIES if step is not None else 0):
         try:
             return _export(model, example, step), DynamicSize(window, step)
         except Exception as error:  # torch.export's error types vary by version
             reason = (f"torch.export refuses a dynamic height and width "
                       f"({first_line(root_cause(error))})")
+            step *= 2  # a padding model runs at any size but exports at its multiple
     try:
         program = _export(model, example, None)
     except Exception as error:
