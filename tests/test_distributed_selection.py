@@ -76,8 +76,9 @@ def _fake_group(monkeypatch):
 
 def test_nccl_on_gpus_with_a_gloo_group_for_control_messages(monkeypatch):
     calls = _fake_group(monkeypatch)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda device: calls.append(("gpu", device)))
     ranks = Ranks.start(Launch.from_env(TORCHRUN_ENV), torch.device("cuda", 1))
-    assert calls == [("init", "nccl", {"device_id": torch.device("cuda", 1), "rank": 3,
+    assert calls == [("gpu", torch.device("cuda", 1)), ("init", "nccl", {"device_id": torch.device("cuda", 1), "rank": 3,
                                        "world_size": 4}),
                      ("group", "gloo")]
     assert ranks.control == "gloo-group" and ranks.distributed

@@ -154,6 +154,8 @@ class Ranks:
         if not launch.distributed:
             return cls(launch)
         backend = backend_for(device)
+        if backend == "nccl":
+            torch.cuda.set_device(device)  # NCCL's own buffers and barriers go there too
         dist.init_process_group(backend, device_id=device if backend == "nccl" else None,
                                 rank=launch.rank, world_size=launch.world_size)
         ranks = cls(launch, backend)
