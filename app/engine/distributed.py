@@ -166,9 +166,12 @@ class Ranks:
         return ranks
 
     def close(self) -> None:
-        """Leave the group after a run that ended normally on every rank."""
+        """Leave the group after a run that ended normally on every rank: together (a
+        rank that tore gloo down while another still used it aborted one exit in four,
+        'terminate called without an active exception', torch 2.13 with DDP)."""
         self._store = None  # the store client's thread ends before the group's
         if self.distributed and dist.is_initialized():
+            dist.barrier(group=self.control)
             dist.destroy_process_group()
         self.backend = None
 
