@@ -11,6 +11,7 @@ import sys
 from typing import Callable, Sequence
 
 from app.engine import commands as engine_commands
+from app.export import command as export_command
 
 from app.project import Project, load_project
 from components.compiler import analyze, compile_graph
@@ -80,6 +81,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "train": (engine_commands.cmd_train, "train the project's model (or --resume a run)"),
     "eval": (engine_commands.cmd_eval, "print JSON metrics of a checkpoint on a split"),
     "predict": (engine_commands.cmd_predict, "write class-id masks and overlays for images"),
+    "export": (export_command.cmd_export, "export a checkpoint as torch.export, ONNX or a "
+               "standalone Python folder, checked against torch"),
 }
 ENGINE_COMMANDS = ("train", "eval", "predict")
 
@@ -93,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("project", help="project file (.json)")
         if name in ENGINE_COMMANDS:
             engine_commands.add_arguments(name, command)
+        elif name == "export":
+            export_command.add_arguments(command)
     return parser
 
 

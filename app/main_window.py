@@ -24,6 +24,7 @@ from app.about import APP_NAME, about_text
 from app.controller import ProjectController
 from app.data.relocate import relocate
 from app.panels import hub
+from app.panels.export_dialog import install_export
 from app.paths import DEMO_PROJECT
 from app.project import Project, load_project, save_project
 from app.recent_files import RecentFiles
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.training, self.training_dock = parts.training, parts.training_dock
         self.window_actions = menus.WindowActions(self, self)
         bars = menus.install(self, self.window_actions, self.editor.actions)
+        install_export(self, self.controller)  # File > Export Model...
         self.toolbar, self.panels_menu = bars.toolbar, bars.panels_menu
         self.run_panels = install_run_panels(self, self.controller)  # Run menu, Statistics, Test
         for dock in parts.docks:

@@ -30,7 +30,9 @@ from .callbacks import Control
 from .checkpoint import compile_for_weights, load_weights, read_checkpoint, resolve_checkpoint
 from .devices import runtime_for
 from .eval_overlays import OverlayWriter
+from .distributed import Launch, PeerFailed, launcher
 from .events import CommandReader
+from .inference import predict_probabilities
 from .progress import ProgressBar
 from .run import TrainOptions, checked_data, train
 from .task import model_ends
@@ -45,18 +47,22 @@ class PredictError(StudioError):
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a project (or resume a run); 0 finished, 130 stopped, 1 on a problem."""
     control = Control()
+    launch = Launch.from_env()  # under torchrun, only rank 0 prints (and reads stdin)
     options = TrainOptions(epochs=args.epochs, out=args.out, device=args.device,
                            resume=args.resume, events=sys.stdout if args.events else None,
                            workers=args.workers)
-    callbacks = [] if args.events else [ProgressBar()]
-    if args.events:
+    callbacks = [] if args.events or not launch.is_main else [ProgressBar()]
+    if args.events and launch.is_main:
         CommandReader(_command_stream(), control,
                       lambda text: print(f"warning: {text}", file=sys.stderr),
                       stop_on_eof=args.stop_on_eof).start()
-    previous = signal.signal(signal.SIGINT, _interrupt_handler(control, quiet=args.events))
+    quiet = args.events or not launch.is_main
+    previous = signal.signal(signal.SIGINT, _interrupt_handler(control, quiet=quiet))
     try:
         result = train(load_project(args.project), options, callbacks, control)
     except StudioError as error:
+        if not launch.is_main:
+            return _rank_failed(launch, error)
         if args.events:  # no run directory yet: the window still hears why
             print(json.dumps({"v": 1, "seq": 0, "t": 0.0, "type": "failed",
                               "message": str(error)}), flush=True)
@@ -64,10 +70,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     outcome = result.outcome
+    if result.run is None:  # a rank > 0: rank 0 says how it ended
+        return EXIT_STOPPED if outcome.status == "stopped" else 0
     print(f"{outcome.status}: {outcome.message}; run directory {result.run.path}",
           file=sys.stderr)
     if outcome.status == "stopped":
-        command = (f"python main.py train {shlex.quote(args.project)} --resume "
+        command = (f"{launcher(launch)} main.py train {shlex.quote(args.project)} --resume "
                    f"{shlex.quote(str(result.run.path))}")
         print(f"resume with: {command}", file=sys.stderr)
         return EXIT_STOPPED
@@ -85,6 +93,13 @@ def _command_stream() -> IO[str]:
         return os.fdopen(os.dup(sys.stdin.fileno()), "r", encoding="utf-8", errors="replace")
     except (AttributeError, OSError, ValueError):  # no real file behind stdin (tests)
         return sys.stdin
+
+
+def _rank_failed(launch: Launch, error: StudioError) -> int:
+    """A rank > 0 names itself in its own failure; another rank's is rank 0's to tell."""
+    if not isinstance(error, PeerFailed):
+        print(f"error: rank {launch.rank} of {launch.world_size}: {error}", file=sys.stderr)
+    return 1
 
 
 def _interrupt_handler(control: Control, quiet: bool):
@@ -105,13 +120,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     path = resolve_checkpoint(args.checkpoint)
     model, runtime, checkpoint = _model(project, path, args.device)
     dataset = checked_data(project)
-    images = FullImageDataset(dataset, args.split, _input(project)["channels"])
+    images = FullImageDataset(dataset, args.split, input_settings(project)["channels"])
     if not len(images):
         raise PredictError(f"the {args.split} split of {project.path} has no images")
     names = [c.name for c in dataset.classes]
     overlays = OverlayWriter(args.overlays) if args.overlays else None
     with torch.no_grad(), runtime.autocast():
-        evaluation = evaluate(model, images, len(names), names, _window(project),
+        evaluation = evaluate(model, images, len(names), names, input_window(project),
                               dataset.spec.fit, dataset.ignore_index, device=runtime.device,
                               tta=args.tta, progress=_progress if args.progress else None,
                               on_image=overlays)
@@ -119,7 +134,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if overlays is not None:
         report["images"] = overlays.annotate(report["images"])
     if args.baselines:
-        report["baselines"] = _baselines(dataset, args.split, _input(project)["channels"], names,
+        report["baselines"] = _baselines(dataset, args.split,
+                                         input_settings(project)["channels"], names,
                                          evaluation.metrics)
     print(json.dumps(report, indent=2))
     return 0
@@ -155,8 +171,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     colors = class_colors(checkpoint)
-    channels, window = _input(project)["channels"], _window(project)
-    fit = project.data.get("fit", "resize")
+    channels, window = input_settings(project)["channels"], input_window(project)
+    fit = prediction_fit(project)
     for path in files:
         with runtime.autocast():
             pixels, classes = predict_file(model, path, channels, window, fit, runtime.device,
@@ -173,17 +189,11 @@ def predict_file(model: torch.nn.Module, path: Path, channels: int, window: tupl
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(the image as (H, W, C) floats, its (H, W) uint8 class ids) at the image's own size;
     also the Test view's "Open image..." (app/run_predict.py)."""
-    from app.engine.inference import predict_probabilities
-
     try:
         pixels = to_channels(read_image(path), channels)
     except Exception as error:  # any decoding failure names the file
         raise PredictError(f"{path}: cannot be read ({error})") from None
-    image = torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).contiguous()
-    with torch.no_grad():
-        probabilities = predict_probabilities(model, image, window, fit=fit, overlap=overlap,
-                                              tta=tta, device=device)
-    return pixels, class_ids(probabilities.float().cpu())
+    return pixels, predict_classes(model, pixels, window, fit, overlap, tta, device)
 
 
 def _model(project: Project, path: Path, device: str | None):
@@ -195,16 +205,21 @@ def _model(project: Project, path: Path, device: str | None):
     return model, runtime, checkpoint
 
 
-def _input(project: Project) -> dict[str, Any]:
+def input_settings(project: Project) -> dict[str, Any]:
     node, _ = model_ends(project.graph)
     if node is None:
         raise PredictError(f"{project.path}: the graph needs exactly one Input node")
     return node.settings
 
 
-def _window(project: Project) -> tuple[int, int]:
-    settings = _input(project)
+def input_window(project: Project) -> tuple[int, int]:
+    settings = input_settings(project)
     return settings["height"], settings["width"]
+
+
+def prediction_fit(project: Project) -> str:
+    """How ``predict`` fits an image to the model's window: tile or resize."""
+    return project.data.get("fit", "resize")
 
 
 def image_files(arguments: list[str]) -> list[Path]:
@@ -228,6 +243,17 @@ def image_files(arguments: list[str]) -> list[Path]:
                                f"{path.stem}.png; predict them into different --out folders")
         stems[path.stem] = path
     return files
+
+
+def predict_classes(model: torch.nn.Module, pixels: np.ndarray, window: tuple[int, int],
+                    fit: str, overlap: float = 0.5, tta: bool = False,
+                    device: torch.device | str | None = None) -> np.ndarray:
+    """(H, W) uint8 class ids of one image's (H, W, C) pixels in [0, 1], at its own size.
+    The exported standalone predict.py runs this very function (app/export/preprocess)."""
+    image = torch.from_numpy(np.ascontiguousarray(pixels)).permute(2, 0, 1).contiguous()
+    probabilities = predict_probabilities(model, image, window, fit=fit, overlap=overlap,
+                                          tta=tta, device=device)
+    return class_ids(probabilities.float().cpu())
 
 
 def class_ids(probabilities: torch.Tensor) -> np.ndarray:

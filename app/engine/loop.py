@@ -89,13 +89,16 @@ class Trainer:
                 if not self._train_epoch():
                     break
                 self._end_epoch(self._validate())
-                if self.control.stopping:
+                if self.parts.ranks.any(self.control.stopping):
                     break
-        except BaseException as error:
+        except BaseException as caught:
+            error = self.parts.ranks.explain(caught)  # another rank's failure, by its rank
             message = str(error) if isinstance(error, StudioError) else (
                 f"{type(error).__name__}: {error}")
             self.callbacks.call("on_fit_end", self, Outcome("failed", message, self.state.epoch))
-            raise
+            if error is caught:
+                raise
+            raise error from None
         outcome = self._outcome()
         self.callbacks.call("on_fit_end", self, outcome)
         return outcome
@@ -124,9 +127,9 @@ class Trainer:
             before = time.perf_counter()
             self.control.wait_while_paused(lambda on: self.callbacks.call("on_pause", self, on))
             last += time.perf_counter() - before  # a pause is not training time
-            loss = self._forward_backward(images, masks, epoch, s.batch + 1)
+            boundary = (s.batch + 1) % p.accumulate == 0 or s.batch + 1 == batches
+            loss = self._forward_backward(images, masks, epoch, s.batch + 1, boundary)
             s.batch += 1
-            boundary = s.batch % p.accumulate == 0 or s.batch == batches
             if boundary:
                 self._step()
             monitor.add(s.batch, loss, len(images))
@@ -135,31 +138,35 @@ class Trainer:
             last = now
             rate = (s.samples + sum(n for *_, n in monitor.pending)) / max(s.train_seconds, 1e-9)
             self.callbacks.call("on_batch_end", self, BatchInfo(
-                epoch, s.batch, batches, len(images), p.schedule.learning_rate, rate, s.step,
-                monitor.flush))
-            if self.control.stopping and boundary and s.batch < batches:
-                monitor.flush()
+                epoch, s.batch, batches, len(images), p.schedule.learning_rate,
+                rate * p.ranks.world, s.step, monitor.flush))  # every rank as fast as this
+            if boundary and s.batch < batches and p.ranks.any(self.control.stopping):
+                monitor.flush()  # every rank stops after the same batch
                 return False
         monitor.flush()
         return True
 
     def _forward_backward(self, images: torch.Tensor, masks: torch.Tensor, epoch: int,
-                          batch: int) -> torch.Tensor:
+                          batch: int, sync: bool = True) -> torch.Tensor:
         try:
-            return self._pass(images, masks)
+            return self._pass(images, masks, sync)
         except torch.OutOfMemoryError:
             pass  # leave the except block first, so the failed pass's tensors can be freed
         raise self._out_of_memory(images, masks, epoch, batch)
 
-    def _pass(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    def _pass(self, images: torch.Tensor, masks: torch.Tensor, sync: bool = True
+              ) -> torch.Tensor:
+        """Forward and backward; ``sync`` False: a micro-batch before the optimizer step,
+        whose gradients ranks need not average yet (DistributedDataParallel.no_sync)."""
         p = self.parts
         images = images.to(p.runtime.device, non_blocking=True).contiguous(
             memory_format=p.runtime.memory_format)
         masks = masks.to(p.runtime.device, non_blocking=True)
-        with p.runtime.autocast():
-            logits = p.forward(images)
-        loss = p.loss(logits.float(), masks)
-        p.scaler.scale(loss / p.accumulate).backward()
+        with p.ranks.no_sync(sync):
+            with p.runtime.autocast():
+                logits = p.forward(images)
+            loss = p.loss(logits.float(), masks)
+            p.scaler.scale(loss / p.accumulate).backward()
         return loss.detach()
 
     def _step(self) -> None:
@@ -202,6 +209,7 @@ class Trainer:
 
     def _validate(self) -> dict[str, Any]:
         p = self.parts
+        p.ranks.align_buffers(p.model)
         p.model.eval()
         self.callbacks.call("on_validation_start", self, p.val_images)
         started = time.perf_counter()
@@ -218,12 +226,13 @@ class Trainer:
         s = self.state
         seconds = s.train_seconds + time.perf_counter() - started
         metrics = evaluation.metrics.row()
-        return {"epoch": s.epoch + 1, "train_loss": s.loss_sum / max(1, s.samples),
+        loss_sum, samples = p.ranks.sum(s.loss_sum, s.samples)  # every rank's batches
+        return {"epoch": s.epoch + 1, "train_loss": loss_sum / max(1, samples),
                 "val_loss": evaluation.loss, "mean_iou": metrics["mean_iou"],
                 "iou": metrics["iou"], "dice": metrics["dice"],
                 "pixel_accuracy": metrics["pixel_accuracy"],
                 "learning_rate": p.schedule.learning_rate, "seconds": round(seconds, 3),
-                "samples_per_s": round(s.samples / max(s.train_seconds, 1e-9), 3)}
+                "samples_per_s": round(samples / max(s.train_seconds, 1e-9), 3)}
 
     def _end_epoch(self, row: dict[str, Any]) -> None:
         s = self.state

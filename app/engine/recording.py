@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from .callbacks import Callback, Outcome
-from .checkpoint import write_checkpoint
+from .checkpoint import rng_state, write_checkpoint
+from .distributed import Ranks
 from .files import atomic_copy
 from .rundir import RunDirectory
 
@@ -127,6 +128,39 @@ class EarlyStopping(Callback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.waited = int(state.get("waited", 0))
+
+
+class RankRandomState(Callback):
+    """Under torchrun: every rank's random generators, gathered before each checkpoint
+    (rank 0 writes them with its own), so a resumed run gives each rank its own back
+    and continues exactly. Comes before the Checkpointer in the callback list."""
+
+    name = "ranks"
+
+    def __init__(self, ranks: Ranks) -> None:
+        self.ranks = ranks
+        self.states: list[Any] = []
+
+    def on_epoch_end(self, trainer: "Trainer", row: dict[str, Any]) -> None:
+        self._gather()
+
+    def on_fit_end(self, trainer: "Trainer", outcome: Outcome) -> None:
+        if outcome.status == "stopped":  # the Checkpointer writes last.pt next
+            self._gather()
+
+    def _gather(self) -> None:
+        if self.ranks.distributed:
+            self.states = self.ranks.gather(rng_state())
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"world_size": self.ranks.world, "rng": self.states} if self.states else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.states = list(state.get("rng", []))
+
+    def own(self) -> dict[str, Any] | None:
+        """This rank's generators from the checkpoint it resumes, if it has them."""
+        return self.states[self.ranks.rank] if self.ranks.rank < len(self.states) else None
 
 
 def command_line() -> list[str]:

@@ -5,7 +5,7 @@ the loop that calls them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
@@ -13,6 +13,7 @@ from torch import nn
 
 from .data import TrainData
 from .devices import Runtime
+from .distributed import Ranks
 from .optim import Schedule
 
 
@@ -52,3 +53,4 @@ class TrainingParts:
     accumulate: int = 1
     grad_clip: float | None = None
     extra: dict[str, Any] | None = None  # graph, training, classes: stored in checkpoints
+    ranks: Ranks = field(default_factory=Ranks)  # torchrun's processes (one without it)

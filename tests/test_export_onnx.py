@@ -1,0 +1,117 @@
+"""ONNX and torch.export files, checked in onnxruntime / torch against the torch model."""
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+
+from app.cli import main
+from app.engine.checkpoint import load_model
+from app.export.exporter import export_checkpoint
+from app.project import load_project
+from export_helpers import backbone_project, demo_project, write_random_checkpoint
+
+
+def _export(capsys, project, checkpoint, fmt, out):
+    code = main(["export", str(project), "--checkpoint", str(checkpoint), "--format", fmt,
+                 "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out), captured.err
+
+
+def _ort(path, batch):
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(["logits"], {"image": batch.numpy()})[0]
+
+
+def _torch(project, checkpoint, batch):
+    with torch.no_grad():
+        return load_model(load_project(project), checkpoint)(batch).numpy()
+
+
+def test_demo_unet_onnx_matches_torch_with_dynamic_batch_and_size(tmp_path, capsys):
+    project = demo_project(tmp_path, size=64)
+    checkpoint = write_random_checkpoint(project, tmp_path / "demo.pt")
+    report, err = _export(capsys, project, checkpoint, "onnx", tmp_path / "demo.onnx")
+    verified = report["verified"]
+    assert verified["samples"] == "2 images of the val split"  # real samples, not random
+    assert verified["files"] == ["data/val/images/val0.png", "data/val/images/val1.png"]
+    assert 0 <= verified["max_abs_diff"] < 1e-4
+    assert [c["shape"] for c in verified["checks"]] == [[2, 1, 64, 64], [1, 1, 64, 64],
+                                                         [2, 1, 80, 96]]
+    assert report["dynamic"]["multiple_of"] == 16  # depth 4: four halvings
+    assert "max abs difference" in err and "demo.onnx" in err
+    # dynamic batch and size, run here in onnxruntime rather than read from the report
+    for shape in ((5, 1, 64, 64), (1, 1, 64, 64), (3, 1, 96, 48)):
+        batch = torch.rand(shape, generator=torch.Generator().manual_seed(1))
+        got, expected = _ort(tmp_path / "demo.onnx", batch), _torch(project, checkpoint, batch)
+        assert got.shape == (shape[0], 3, *shape[2:])
+        assert np.abs(got - expected).max() < 1e-4
+
+
+def test_backbone_unet_onnx_matches_torch(tmp_path):
+    project = backbone_project(tmp_path, "resnet18", size=64)
+    checkpoint = write_random_checkpoint(project, tmp_path / "resnet.pt", seed=2)
+    report = export_checkpoint(load_project(project), checkpoint, "onnx", tmp_path)
+    assert report["path"] == str(tmp_path / "resnet18.onnx")  # a folder: named after it
+    assert report["verified"]["max_abs_diff"] < 1e-4
+    assert report["dynamic"]["multiple_of"] == 32  # ResNet's total stride
+    batch = torch.rand(4, 3, 96, 64, generator=torch.Generator().manual_seed(3))
+    got = _ort(tmp_path / "resnet18.onnx", batch)
+    assert got.shape == (4, 3, 96, 64)
+    assert np.abs(got - _torch(project, checkpoint, batch)).max() < 1e-4
+
+
+def test_torchscript_format_is_a_torch_export_program(tmp_path, capsys):
+    project = demo_project(tmp_path, size=64)
+    checkpoint = write_random_checkpoint(project, tmp_path / "demo.pt")
+    report, _ = _export(capsys, project, checkpoint, "torchscript", tmp_path / "demo.pt2")
+    assert report["verified"]["max_abs_diff"] < 1e-4
+    assert "torch.export.load" in report["load"]
+    program = torch.export.load(tmp_path / "demo.pt2").module()
+    for shape in ((3, 1, 64, 64), (1, 1, 48, 80)):
+        batch = torch.rand(shape, generator=torch.Generator().manual_seed(4))
+        with torch.no_grad():
+            got = program(batch).numpy()
+        assert np.abs(got - _torch(project, checkpoint, batch)).max() < 1e-4
+    with pytest.raises(Exception):  # 50 is no multiple of 16: the program refuses it
+        program(torch.rand(1, 1, 50, 64))
+
+
+def test_a_fixed_size_model_says_so(tmp_path, monkeypatch):
+    """A model that takes only its Input's size keeps a fixed height and width."""
+    project = demo_project(tmp_path, size=64)
+    checkpoint = write_random_checkpoint(project, tmp_path / "demo.pt")
+    from app.export import program as program_module
+
+    monkeypatch.setattr(program_module, "size_step", lambda model, example: (
+        None, "the model takes no other size than its Input's 64x64"))
+    report = export_checkpoint(load_project(project), checkpoint, "onnx",
+                               tmp_path / "fixed.onnx")
+    assert report["dynamic"] == {"batch": True, "height_width": False, "size": [64, 64],
+                                 "reason": "the model takes no other size than its "
+                                           "Input's 64x64"}
+    assert len(report["verified"]["checks"]) == 2  # no other size is claimed, none checked
+    session = onnxruntime.InferenceSession(str(tmp_path / "fixed.onnx"),
+                                           providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].shape == ["batch", 1, 64, 64]
+
+
+def test_without_onnxruntime_the_message_names_the_package(tmp_path, capsys, monkeypatch):
+    project = demo_project(tmp_path, size=64)
+    checkpoint = write_random_checkpoint(project, tmp_path / "demo.pt")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "onnxruntime" else real(name, *a))
+    code = main(["export", str(project), "--checkpoint", str(checkpoint), "--format", "onnx",
+                 "--out", str(tmp_path / "x.onnx")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: --format onnx needs the package onnxruntime, which is not "
+                          "installed: pip install onnxruntime")
+    assert not (tmp_path / "x.onnx").exists()
