@@ -381,12 +381,15 @@ def run_gui(project_path: str | None) -> int:
     front of it as the start page); returns the exit code.
 
     The GUI's entry point (``main.py`` and the ``unet-studio`` script reach it through
-    app.cli), so this is where PySide6's None leak is patched (canvas/pyside_fix.py)."""
+    app.cli), so this is where PySide6's None leak is patched (canvas/pyside_fix.py)
+    and cyclic garbage collection moves to the GUI thread (app/gui_garbage.py)."""
+    from app.gui_garbage import collect_in_gui_thread
     from app.style import apply_style
     from canvas.pyside_fix import make_none_immortal
 
     make_none_immortal()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_in_gui_thread()  # worker threads must never run Qt destructors
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     apply_style(app)

@@ -23,6 +23,22 @@ make_none_immortal()
 import pytest  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def gui_garbage(qapp):
+    """Cyclic garbage collected in the GUI thread only, as in the app (app/gui_garbage.py)."""
+    from app.gui_garbage import collect_in_gui_thread
+
+    return collect_in_gui_thread()
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_between_tests(gui_garbage):
+    """Automatic collection is off (a worker thread collecting a test's old widgets
+    crashed the suite); between tests no event loop runs the collector's timer."""
+    yield
+    gui_garbage.check()
+
+
 class ListenerErrors(logging.Handler):
     """Collects what components.events logs when a listener raises."""
 

@@ -7,7 +7,9 @@ import math
 import pytest
 import torch
 from torch import nn
+from torchmetrics.classification import MulticlassJaccardIndex
 
+from app.engine.callbacks import Callback
 from app.engine.checkpoint import read_checkpoint, write_checkpoint
 from app.engine.commands import class_ids
 from app.engine.config import TrainingConfig
@@ -118,3 +120,36 @@ def test_predict_keeps_a_large_image_s_own_size(tmp_path, capsys):
 def test_class_ids_are_the_most_probable_class():
     probabilities = torch.tensor([[[0.2, 0.7]], [[0.8, 0.3]]])
     assert class_ids(probabilities).tolist() == [[1, 0]]
+
+
+class _WatchTrainingPredictions(Callback):
+    """Wraps the loss, which sees every training batch's logits and masks, and scores
+    the epoch's predictions with torchmetrics, independently of the loop's counts."""
+
+    def __init__(self):
+        self.metric = MulticlassJaccardIndex(3, average="none")
+        self.per_epoch: list[list[float]] = []
+
+    def on_fit_start(self, trainer):
+        loss, metric = trainer.parts.loss, self.metric
+
+        def watched(logits, masks):
+            metric.update(logits.detach().argmax(1), masks)
+            return loss(logits, masks)
+        trainer.parts.loss = watched
+
+    def on_epoch_end(self, trainer, row):
+        self.per_epoch.append(self.metric.compute().tolist())
+        self.metric.reset()
+
+
+def test_train_iou_is_the_iou_of_the_epoch_s_training_predictions(tmp_path):
+    project = load_project(write_project(tmp_path, epochs=2))
+    watch = _WatchTrainingPredictions()
+    result = train(project, TrainOptions(out=tmp_path / "run"), [watch])
+    rows = result.run.rows()
+    assert len(rows) == 2 == len(watch.per_epoch)
+    for row, expected in zip(rows, watch.per_epoch):
+        assert row["train_iou"] == pytest.approx(
+            dict(zip(["background", "disc", "square"], expected)), abs=1e-6)
+        assert row["train_mean_iou"] == pytest.approx(sum(expected) / 3, abs=1e-6)

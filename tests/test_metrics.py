@@ -220,3 +220,17 @@ def test_bad_inputs():
 def test_matrix_lives_on_the_given_device():
     matrix = ConfusionMatrix(2, device="meta")
     assert matrix.matrix.device.type == "meta" and matrix.matrix.shape == (2, 2)
+
+
+def test_the_training_loop_s_accumulate_counts_as_update_does():
+    """accumulate (no read-back from the device) and update (checked) agree, ignored
+    pixels included, and an ignored pixel is in no cell."""
+    generator = torch.Generator().manual_seed(5)
+    prediction = torch.randint(0, 3, (4, 16, 16), generator=generator)
+    target = torch.randint(0, 3, (4, 16, 16), generator=generator)
+    target[:, :4] = 255
+    checked, fast = ConfusionMatrix(3, ignore_index=255), ConfusionMatrix(3, ignore_index=255)
+    checked.update(prediction, target)
+    fast.accumulate(prediction, target)
+    assert torch.equal(fast.matrix, checked.matrix)
+    assert int(fast.matrix.sum()) == 4 * 12 * 16

@@ -215,6 +215,14 @@ class Ranks:
         self._collective(lambda: dist.all_reduce(tensor, group=self.control))
         return tensor.tolist()
 
+    def sum_counts(self, counts: torch.Tensor) -> torch.Tensor:
+        """A copy of ``counts`` (a confusion matrix, on the model's device) summed over
+        the ranks."""
+        total = counts.clone()
+        if self.distributed:
+            self._collective(lambda: dist.all_reduce(total))
+        return total
+
     def gather(self, value: Any) -> list[Any]:
         """Every rank's ``value`` (picklable), in rank order."""
         if not self.distributed:

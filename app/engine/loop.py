@@ -24,6 +24,7 @@ from .state import TrainingParts, TrainState
 from .checkpoint import FORMAT, rng_state
 from .data import TrainData
 from .devices import Runtime, free_memory
+from .metrics import predicted_classes, summarize
 from .optim import Schedule
 
 
@@ -167,6 +168,9 @@ class Trainer:
                 logits = p.forward(images)
             loss = p.loss(logits.float(), masks)
             p.scaler.scale(loss / p.accumulate).backward()
+        if p.train_matrix is not None:  # the train IoU curve, from the predictions made anyway
+            p.train_matrix.accumulate(
+                predicted_classes(logits.detach(), p.train_matrix.num_classes), masks)
         return loss.detach()
 
     def _step(self) -> None:
@@ -230,13 +234,24 @@ class Trainer:
         return {"epoch": s.epoch + 1, "train_loss": loss_sum / max(1, samples),
                 "val_loss": evaluation.loss, "mean_iou": metrics["mean_iou"],
                 "iou": metrics["iou"], "dice": metrics["dice"],
-                "pixel_accuracy": metrics["pixel_accuracy"],
+                "pixel_accuracy": metrics["pixel_accuracy"], **self._train_metrics(),
                 "learning_rate": p.schedule.learning_rate, "seconds": round(seconds, 3),
                 "samples_per_s": round(samples / max(s.train_seconds, 1e-9), 3)}
+
+    def _train_metrics(self) -> dict[str, Any]:
+        """IoU of the epoch's training predictions (on augmented tiles, in training mode,
+        with the weights of the moment: a running figure, as the train loss is)."""
+        p = self.parts
+        if p.train_matrix is None:
+            return {}
+        metrics = summarize(p.ranks.sum_counts(p.train_matrix.matrix), p.class_names)
+        return {"train_mean_iou": metrics.mean_iou, "train_iou": metrics.iou}
 
     def _end_epoch(self, row: dict[str, Any]) -> None:
         s = self.state
         s.end_epoch()
+        if self.parts.train_matrix is not None:
+            self.parts.train_matrix.reset()
         mean_iou = row["mean_iou"]
         self.improved = mean_iou is not None and (s.best_mean_iou is None
                                                   or mean_iou > s.best_mean_iou)
@@ -255,7 +270,8 @@ class Trainer:
                 "batch": s.batch, "rng": rng_state(), "best_mean_iou": s.best_mean_iou,
                 "best_epoch": s.best_epoch, "epochs": p.epochs,
                 "partial": {"loss_sum": s.loss_sum, "samples": s.samples,
-                            "train_seconds": s.train_seconds},
+                            "train_seconds": s.train_seconds,
+                            **self._partial_matrix()},
                 "callbacks": self.callbacks.state_dict(), **(p.extra or {})}
 
     def restore(self, checkpoint: dict[str, Any]) -> None:
@@ -272,6 +288,13 @@ class Trainer:
                                 checkpoint.get("best_epoch", 0), partial.get("loss_sum", 0.0),
                                 partial.get("samples", 0), partial.get("train_seconds", 0.0))
         self.callbacks.load_state_dict(checkpoint.get("callbacks", {}))
+        matrix = partial.get("train_matrix")
+        if p.train_matrix is not None and matrix is not None:
+            p.train_matrix.matrix.copy_(torch.as_tensor(matrix, dtype=torch.int64))
+
+    def _partial_matrix(self) -> dict[str, Any]:
+        matrix = self.parts.train_matrix
+        return {} if matrix is None else {"train_matrix": matrix.matrix.cpu().tolist()}
 
     def state_json(self) -> dict[str, Any]:
         return asdict(self.state)

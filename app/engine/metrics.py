@@ -58,6 +58,23 @@ class ConfusionMatrix:
                              f"{int(prediction.min())}..{int(prediction.max())}")
         self.matrix += counts.view(self.num_classes, self.num_classes)
 
+    def accumulate(self, prediction: Tensor, target: Tensor) -> None:
+        """Add one training batch without waiting for the device.
+
+        ``update`` checks the ids (reading them back to the CPU, which waits for the
+        GPU); the training loop must not wait, and its masks were checked by the data
+        layer and by the loss. Ignored pixels (and any id out of range) go to a spare
+        bin that is dropped."""
+        cells = self.num_classes * self.num_classes
+        prediction = prediction.to(self.matrix.device, torch.int64).reshape(-1)
+        target = target.to(self.matrix.device, torch.int64).reshape(-1)
+        index = target * self.num_classes + prediction
+        outside = (target < 0) | (target >= self.num_classes)
+        index = torch.where(outside, cells, index).clamp_(0, cells)
+        counts = torch.zeros(cells + 1, dtype=torch.int64, device=self.matrix.device)
+        counts.scatter_add_(0, index, torch.ones_like(index))
+        self.matrix += counts[:cells].view(self.num_classes, self.num_classes)
+
     def reset(self) -> None:
         self.matrix.zero_()
 

@@ -35,6 +35,7 @@ from .events import EventStream, EventWriter
 from .insight import LayerStatistics, SystemMonitor
 from .live_preview import LivePreview
 from .loop import Trainer, TrainingParts
+from .metrics import ConfusionMatrix
 from .optim import Schedule, make_optimizer
 from .recording import (Checkpointer, EarlyStopping, MetricsLogger, RankRandomState, RunRecord,
                         command_line)
@@ -293,4 +294,5 @@ def _assemble(project: "Project", dataset: "DataSet", task: Task, model: torch.n
                          runtime.grad_scaler(), runtime, data, validate, len(val), epochs,
                          config.accumulate,
                          None if config.grad_clip == "off" else config.grad_clip, extra,
-                         ranks)
+                         ranks, ConfusionMatrix(task.num_classes, task.ignore_index,
+                                                runtime.device), list(task.class_names))

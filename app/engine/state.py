@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .data import TrainData
+from .metrics import ConfusionMatrix
 from .devices import Runtime
 from .distributed import Ranks
 from .optim import Schedule
@@ -54,3 +55,5 @@ class TrainingParts:
     grad_clip: float | None = None
     extra: dict[str, Any] | None = None  # graph, training, classes: stored in checkpoints
     ranks: Ranks = field(default_factory=Ranks)  # torchrun's processes (one without it)
+    train_matrix: ConfusionMatrix | None = None  # the epoch's training predictions so far
+    class_names: list[str] = field(default_factory=list)
