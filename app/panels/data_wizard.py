@@ -202,9 +202,14 @@ class DataWizard(QDialog):
         self._update_finish()
 
     def stop_scan(self) -> None:
+        """Cancel the scan in progress; the window says so at once (the worker's own
+        'cancelled' arrives a moment later, through the event queue)."""
         if self._running is not None:
             self._running.cancel.set()
             self._running = None
+            self._cancelled = True
+            self.progress.setVisible(False)
+            self.status.setText("Scan cancelled.")
         self.cancel_scan.setVisible(False)
         self._update_finish()
 
