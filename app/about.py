@@ -28,13 +28,16 @@ ABOUT = (
     "Train (F5) trains the model in a separate process while you go on editing: the "
     "Statistics tab draws its loss and IoU curves and its prediction over the ground truth, "
     "the Runs tab lists every run and resumes a stopped one, and the Test tab measures a "
-    "run on the test split and predicts images of your own.<br>"
+    "run on the test split and predicts images of your own. File &gt; Export Model… writes "
+    "a trained model as ONNX, a torch.export program or a standalone Python folder, each "
+    "checked against torch before it is kept.<br>"
     "On the command line, <tt>main.py info</tt>, <tt>main.py code</tt> and "
     "<tt>main.py data</tt> print the model's shapes, its PyTorch code and what the data "
     "scan found; <tt>main.py train</tt> trains the model (and resumes a stopped run), "
     "<tt>main.py eval</tt> measures a checkpoint on the test split and "
-    "<tt>main.py predict</tt> writes masks for new images; <tt>main.py --help</tt> lists "
-    "every command.")
+    "<tt>main.py predict</tt> writes masks for new images and <tt>main.py export</tt> "
+    "exports a checkpoint; under <tt>torchrun</tt>, <tt>main.py train</tt> trains on "
+    "several processes. <tt>main.py --help</tt> lists every command.")
 """What this version does, and nothing it does not (the README says the same)."""
 
 
