@@ -12,6 +12,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from app.engine.metrics import most_probable
+
 PER_PAGE = 16
 """Channels on one page of a grid (4 x 4)."""
 GAP = 1  # px between tiles
@@ -87,7 +89,7 @@ def predicted_classes(logits: torch.Tensor) -> torch.Tensor:
     """(C, H, W) scores -> (H, W) class ids; one channel means foreground where > 0."""
     if logits.shape[0] == 1:
         return (logits[0] > 0).long()
-    return logits.argmax(dim=0)
+    return most_probable(logits, dim=0)
 
 
 def thumbnail(picture: np.ndarray, height: int) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Shared test set-up: offscreen Qt, deterministic hypothesis, small helpers."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 
@@ -31,12 +32,23 @@ def gui_garbage(qapp):
     return collect_in_gui_thread()
 
 
+_tests_since_full_collection = 0
+FULL_COLLECTION_EVERY = 25  # tests; a full collection costs tens of ms with torch loaded
+
+
 @pytest.fixture(autouse=True)
 def collect_garbage_between_tests(gui_garbage):
     """Automatic collection is off (a worker thread collecting a test's old widgets
-    crashed the suite); between tests no event loop runs the collector's timer."""
+    crashed the suite); between tests no event loop runs the collector's timer, so
+    this collects what it would have, and everything every few tests."""
+    global _tests_since_full_collection
     yield
-    gui_garbage.check()
+    _tests_since_full_collection += 1
+    if _tests_since_full_collection >= FULL_COLLECTION_EVERY:
+        _tests_since_full_collection = 0
+        gc.collect()
+    else:
+        gui_garbage.check()
 
 
 class ListenerErrors(logging.Handler):

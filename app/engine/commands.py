@@ -33,6 +33,7 @@ from .eval_overlays import OverlayWriter
 from .distributed import Launch, PeerFailed, launcher
 from .events import CommandReader
 from .inference import predict_probabilities
+from .metrics import most_probable
 from .progress import ProgressBar
 from .run import TrainOptions, checked_data, train
 from .task import model_ends
@@ -258,7 +259,7 @@ def predict_classes(model: torch.nn.Module, pixels: np.ndarray, window: tuple[in
 
 def class_ids(probabilities: torch.Tensor) -> np.ndarray:
     """(K, H, W) probabilities (K >= 2, also for one-channel models) -> (H, W) uint8 ids."""
-    return probabilities.argmax(0).to(torch.uint8).numpy()
+    return most_probable(probabilities, dim=0).to(torch.uint8).numpy()
 
 
 def class_colors(checkpoint: dict[str, Any]) -> list[tuple[int, int, int]]:

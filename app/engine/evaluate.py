@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from .inference import model_device, predict_probabilities
-from .metrics import ConfusionMatrix, SplitMetrics, summarize
+from .metrics import ConfusionMatrix, SplitMetrics, most_probable, summarize
 
 LOG_FLOOR = 1e-7
 """Probabilities are floored here before their log feeds the loss: a stitched
@@ -86,7 +86,7 @@ def evaluate(model: nn.Module, samples: Iterable[FullImageLike], num_classes: in
             raise ValueError(f"{sample.name}: the mask is {tuple(mask.shape)}, the image "
                              f"{tuple(sample.image.shape[1:])}")
         one = ConfusionMatrix(num_classes, ignore_index, device)
-        classes = probabilities.argmax(0)
+        classes = most_probable(probabilities, dim=0)
         one.update(classes, mask)
         if on_image is not None:
             on_image(sample, classes)

@@ -22,6 +22,7 @@ import torch
 
 from .callbacks import BatchInfo, Callback
 from .inference import predict_probabilities
+from .metrics import most_probable
 from .pictures import class_pixels, image_pixels, shrink, write_png
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class LivePreview(Callback):
             for sample in self.samples:
                 probabilities = predict_probabilities(parts.model, sample.image, self.window,
                                                       fit=self.fit, device=parts.runtime.device)
-                classes = class_pixels(probabilities.argmax(0))
+                classes = class_pixels(most_probable(probabilities, dim=0))
                 write_png(self.run_dir / sample.files["prediction"],
                           shrink(classes, PREVIEW_SIDE, nearest=True))
         self.seconds = time.perf_counter() - started
