@@ -32,7 +32,7 @@ def test_train_eval_predict(tmp_path, capsys):
     code, out, err = _run(capsys, "train", project, "--epochs", 1, "--out", tmp_path / "run")
     assert code == 0, err
     assert out.startswith("epoch 1/1  train_loss ") and "mean_iou" in out
-    assert "finished: trained 1 epochs; run directory" in err
+    assert "finished: trained 1 epoch; run directory" in err
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "finished"
     row = json.loads((tmp_path / "run" / "metrics.jsonl").read_text())
     code, out, err = _run(capsys, "eval", project, "--checkpoint", tmp_path / "run",

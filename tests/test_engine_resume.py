@@ -59,7 +59,7 @@ def test_a_run_stopped_mid_epoch_resumes_exactly(tmp_path):
     stopped = train(project, TrainOptions(out=tmp_path / "part"), [_StopAt(control, 2, 2)],
                     control)
     assert stopped.outcome.status == "stopped"
-    assert "after 1 epochs in epoch 2 after batch 2" in stopped.outcome.message
+    assert "in epoch 2 after batch 2 (1 epoch done)" in stopped.outcome.message
     last = read_checkpoint(stopped.run.last)
     assert (last["epoch"], last["batch"]) == (1, 2)
     assert stopped.run.record()["status"] == "stopped"

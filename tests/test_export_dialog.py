@@ -57,3 +57,36 @@ def test_a_failed_export_says_why_and_can_be_tried_again(qtbot, tmp_path):
     qtbot.waitUntil(lambda: not dialog.busy, timeout=60_000)
     assert dialog.status.text() == f"The export failed: {tmp_path / 'missing.pt'}: file not found"
     assert dialog.report is None and dialog.export_button.isEnabled()
+
+
+def test_an_unsaved_project_s_newest_run_is_offered(qtbot, tmp_path):
+    """A new user trained the (unsaved) demo and found the checkpoint field empty: its
+    runs are kept outside the project folder, where the window's Train put them."""
+    path = tiny_project(tmp_path)
+    controller = ProjectController(load_project(path))
+    controller.project.path = None  # unsaved: nothing beside a project file
+    runs = tmp_path / "elsewhere" / "runs"
+    older, newer = runs / "2026-01-01_10-00-00", runs / "2026-01-02_10-00-00"
+    for run in (older, newer):
+        run.mkdir(parents=True)
+        (run / "run.json").write_text('{"status": "finished"}')
+    write_random_checkpoint(path, older / "best.pt")
+    folder = {"runs": runs}
+    dialog = ExportDialog(controller, runs_folder=lambda: folder["runs"])
+    qtbot.addWidget(dialog)
+    assert dialog.checkpoint.text() == str(older)  # the newest with a best.pt
+    write_random_checkpoint(path, newer / "best.pt")
+    dialog.offer_newest_checkpoint()  # reopened after another run ended
+    assert dialog.checkpoint.text() == str(newer)
+    dialog.checkpoint.setText(str(older))  # the person's own choice stays
+    dialog.offer_newest_checkpoint()
+    assert dialog.checkpoint.text() == str(older)
+
+
+def test_changing_the_format_keeps_the_folder_and_drops_the_old_message(qtbot, tmp_path):
+    dialog = _dialog(qtbot, tmp_path)
+    dialog.out.setText(str(tmp_path / "exports" / "mine.onnx"))
+    dialog.say("The export failed: something about ONNX")
+    dialog.format.setCurrentIndex(dialog.format.findData("python"))
+    assert dialog.out.text() == str(tmp_path / "exports" / "tiny_1_tile_export")
+    assert dialog.status.text() == ""

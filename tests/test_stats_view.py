@@ -123,6 +123,20 @@ def test_without_train_iou_only_val_curves(view):
     assert "train" in view.curves.iou_plot.titleLabel.text
 
 
+def test_a_single_epoch_s_train_iou_is_a_visible_point(view):
+    """After one epoch a line has nothing to join: train points carry a (hollow) symbol,
+    or the train IoU a person was promised is drawn as nothing (a new user saw that)."""
+    feed_epochs(view, [1])
+    for item in (view.curves.train_iou, view.curves.class_curves[("train_iou", "nucleus")]):
+        assert curve_data(item)[1].size == 1
+        assert item.opts["symbol"] == "o"
+        assert item.opts["symbolBrush"].color().name() == "#ffffff"
+    assert view.curves.val_iou.opts["symbolBrush"].color().name() != "#ffffff"
+    view.curves.accuracy_plot.getViewBox().updateAutoRange()  # what the next paint does
+    low, high = view.curves.accuracy_plot.viewRange()[1]  # a new user saw 0.6-1.4
+    assert high <= 1.02 and low >= -0.02
+
+
 def test_hover_shows_the_values_at_the_mouse(view):
     feed_epochs(view, [1, 2, 3])
     readout = view.curves.readout_for(view.curves.loss_plot)

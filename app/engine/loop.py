@@ -28,6 +28,11 @@ from .metrics import predicted_classes, summarize
 from .optim import Schedule
 
 
+def epochs(count: int) -> str:
+    """'1 epoch', '3 epochs': run messages are read by people."""
+    return f"{count} epoch" if count == 1 else f"{count} epochs"
+
+
 class NonFiniteLoss(StudioError):
     """The loss became NaN or infinite; names the epoch and batch."""
 
@@ -109,10 +114,13 @@ class Trainer:
         if self.finish_message:
             return Outcome("finished", self.finish_message, done)
         if self.state.epoch >= self.parts.epochs:
-            return Outcome("finished", f"trained {done} epochs", done)
-        where = f" in epoch {done + 1} after batch {self.state.batch}" if self.state.batch else ""
-        return Outcome("stopped", f"{self.control.reason or 'stopped'} after {done} epochs"
-                       f"{where}", done)
+            return Outcome("finished", f"trained {epochs(done)}", done)
+        reason = self.control.reason or "stopped"
+        if not self.state.batch:
+            return Outcome("stopped", f"{reason} after {epochs(done)}", done)
+        where = f"in epoch {done + 1} after batch {self.state.batch}"
+        whole = f" ({epochs(done)} done)" if done else ""
+        return Outcome("stopped", f"{reason} {where}{whole}", done)
 
     def _train_epoch(self) -> bool:
         """Train one epoch (or its rest); False when a stop request came first."""

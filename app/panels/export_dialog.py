@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
@@ -40,10 +40,13 @@ class _Relay(QObject):
 class ExportDialog(QDialog):
     """Format, checkpoint, destination; Export runs app.export on a worker thread."""
 
-    def __init__(self, controller: ProjectController, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: ProjectController, parent: QWidget | None = None,
+                 runs_folder: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export Model")
         self.controller = controller
+        self.runs_folder = runs_folder or (lambda: None)
+        self._offered = ""  # the checkpoint the dialog filled in itself
         self.format = QComboBox()
         for key, text in FORMATS:
             self.format.addItem(text, key)
@@ -65,12 +68,29 @@ class ExportDialog(QDialog):
         layout.addRow(self.status)
         layout.addRow(self.buttons)
         self._relay = _Relay(self)
-        self._relay.progress.connect(self.status.setText)
+        self._relay.progress.connect(self.say)
         self._relay.done.connect(self._finished)
         self.report: dict[str, Any] | None = None
-        self.format.currentIndexChanged.connect(lambda index: self._suggest_out())
-        self.checkpoint.setText(newest_checkpoint(controller.project))
+        self.format.currentIndexChanged.connect(lambda index: self._format_changed())
+        self.offer_newest_checkpoint()
         self._suggest_out()
+
+    def say(self, text: str) -> None:
+        """The status line, the dialog grown to show all of it (errors run long)."""
+        self.status.setText(text)
+        self.adjustSize()
+
+    def offer_newest_checkpoint(self) -> None:
+        """Fill in the newest run with a best.pt, unless the person chose one."""
+        if self.checkpoint.text().strip() not in ("", self._offered):
+            return
+        self._offered = newest_checkpoint(self.controller.project, self.runs_folder())
+        self.checkpoint.setText(self._offered)
+
+    def _format_changed(self) -> None:
+        self._suggest_out()
+        if not self.busy:
+            self.say("")  # the last export's words were about the other format
 
     @property
     def busy(self) -> bool:
@@ -101,8 +121,11 @@ class ExportDialog(QDialog):
             self.out.setText(path)
 
     def _suggest_out(self) -> None:
+        """The project's name with the format's ending, in the folder already chosen."""
         project = self.controller.project
-        folder = project.path.parent if project.path else Path.cwd()
+        chosen = self.out.text().strip()
+        folder = (Path(chosen).parent if chosen else
+                  project.path.parent if project.path else Path.cwd())
         stem = project.path.stem if project.path else "model"
         self.out.setText(str(folder / f"{stem}{ENDINGS[self.format.currentData()]}"))
 
@@ -112,11 +135,11 @@ class ExportDialog(QDialog):
         checkpoint, out = self.checkpoint.text().strip(), self.out.text().strip()
         if self.busy or not checkpoint or not out:
             if not self.busy:
-                self.status.setText("Give a checkpoint and where to write the export.")
+                self.say("Give a checkpoint and where to write the export.")
             return False
         self.report = None
         self.export_button.setEnabled(False)
-        self.status.setText("Exporting…")
+        self.say("Exporting…")
         project = _copy(self.controller.project)
         threading.Thread(target=_work, daemon=True, name="export", args=(
             project, checkpoint, self.format.currentData(), out, self._relay)).start()
@@ -126,10 +149,10 @@ class ExportDialog(QDialog):
         kind, value = outcome
         self.export_button.setEnabled(True)
         if kind == "error":
-            self.status.setText(f"The export failed: {value}")
+            self.say(f"The export failed: {value}")
             return
         self.report = value
-        self.status.setText(describe(value))
+        self.say(describe(value))
 
 
 def _work(project: Project, checkpoint: str, fmt: str, out: str, relay: _Relay) -> None:
@@ -167,13 +190,14 @@ def describe(report: dict[str, Any]) -> str:
             f"{verified['tolerance']:g}).\nInput: any batch; {size}.\nLoad: {report['load']}")
 
 
-def newest_checkpoint(project: Project) -> str:
-    """The newest run of the project that has a best.pt, or ''."""
-    if project.path is None:
-        return ""
+def newest_checkpoint(project: Project, runs_folder: Path | None = None) -> str:
+    """The newest run with a best.pt in ``runs_folder`` (the window's: an unsaved
+    project's runs are kept elsewhere), else beside the project file; or ''."""
     from app.runs import list_runs, project_runs_folder
 
-    for run in list_runs([project_runs_folder(project.path)]):
+    if runs_folder is None and project.path is None:
+        return ""
+    for run in list_runs([runs_folder or project_runs_folder(project.path)]):
         if run.has_best:
             return str(run.path)
     return ""
@@ -196,12 +220,24 @@ def install_export(window: QMainWindow, controller: ProjectController) -> QActio
 def open_export_dialog(window: QMainWindow, controller: ProjectController) -> ExportDialog:
     dialog = getattr(window, "_export_dialog", None)
     if dialog is None or dialog.controller is not controller:
-        dialog = ExportDialog(controller, window)
+        dialog = ExportDialog(controller, window, lambda: _runs_folder(window, controller))
         window._export_dialog = dialog  # one per window, kept with its last result
+    else:
+        dialog.offer_newest_checkpoint()  # a run may have ended since
     if dialog.isVisible():
         dialog.raise_()  # already open behind the window: bring it to the front
     dialog.show()
     return dialog
+
+
+def _runs_folder(window: QMainWindow, controller: ProjectController) -> Path | None:
+    """Where the window's Train puts this project's runs (None: no run panels)."""
+    panels = getattr(window, "run_panels", None)
+    if panels is None:
+        return None
+    from app import run_setup
+
+    return run_setup.runs_base(controller.project, panels.monitor.unsaved_base) / "runs"
 
 
 def _file_menu(window: QMainWindow) -> QMenu:

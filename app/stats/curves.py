@@ -63,6 +63,8 @@ class CurvesPanel(QWidget):
         self.loss_plot, self.iou_plot = add(0, 0, "Loss"), add(0, 1, "Mean IoU")
         self.class_plot, self.dice_plot = add(0, 2, "IoU per class"), add(1, 0, "Dice")
         self.accuracy_plot, self.lr_plot = add(1, 1, "Pixel accuracy"), add(1, 2, "Learning rate")
+        for plot in (self.iou_plot, self.class_plot, self.dice_plot, self.accuracy_plot):
+            plot.setLimits(yMin=-0.02, yMax=1.02)  # a single point must not get a 0.6-1.4 axis
         self._build_loss()
         self._build_iou()
         self.accuracy = curve(self.accuracy_plot, VAL, symbol="o")
@@ -89,7 +91,7 @@ class CurvesPanel(QWidget):
 
     def _build_iou(self) -> None:
         """Train (dashed) and val mean IoU, the best epoch's star and a line through it."""
-        self.train_iou = curve(self.iou_plot, TRAIN, dashed=True)
+        self.train_iou = curve(self.iou_plot, TRAIN, dashed=True, symbol="o", hollow=True)
         self.val_iou = curve(self.iou_plot, VAL, symbol="o")
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST, width=1,
                                                                 style=Qt.PenStyle.DotLine))
@@ -110,7 +112,7 @@ class CurvesPanel(QWidget):
             item.setPen(pg.mkPen(color, width=1.6, style=item.opts["pen"].style()))
             if item.opts.get("symbol"):
                 item.setSymbolPen(pg.mkPen(color))
-                item.setSymbolBrush(pg.mkBrush(color))
+                item.setSymbolBrush(pg.mkBrush("w" if group == "train_iou" else color))
         self._seen.pop("epochs", None)
 
     def set_log_scale(self, on: bool) -> None:
@@ -188,9 +190,8 @@ class CurvesPanel(QWidget):
         key = (group, name)
         if key not in self.class_curves:
             plot = self.dice_plot if group == "dice" else self.class_plot
-            train = group == "train_iou"  # val points marked: one epoch is one point
-            item = curve(plot, self._class_color(name), dashed=train,
-                         symbol=None if train else "o")
+            train = group == "train_iou"  # points marked: one epoch is one point
+            item = curve(plot, self._class_color(name), dashed=train, symbol="o", hollow=train)
             self.class_curves[key] = item
             readout = self.dice_readout if group == "dice" else self.class_readout
             readout.add(f"{'train ' if group == 'train_iou' else ''}{name}", item)

@@ -113,15 +113,17 @@ def add_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int, title: str,
 
 
 def curve(plot: pg.PlotItem, color, width: float = 1.6, dashed: bool = False,
-          symbol: str | None = None, long: bool = False) -> pg.PlotDataItem:
-    """One curve; ``long`` ones (per batch) clip to the view and downsample."""
+          symbol: str | None = None, long: bool = False, hollow: bool = False
+          ) -> pg.PlotDataItem:
+    """One curve; ``long`` ones (per batch) clip to the view and downsample; ``hollow``
+    symbols (white inside) tell train points from the filled val ones."""
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
     item = pg.PlotDataItem(pen=pg.mkPen(color, width=width, style=style), connect="finite")
     if symbol:
         item.setSymbol(symbol)
         item.setSymbolSize(5)
         item.setSymbolPen(pg.mkPen(color))
-        item.setSymbolBrush(pg.mkBrush(color))
+        item.setSymbolBrush(pg.mkBrush("w" if hollow else color))
     plot.addItem(item)
     if long:  # after addItem: the plot hands its own (off) settings to a new item
         item.setClipToView(True)
