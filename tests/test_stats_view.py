@@ -164,7 +164,7 @@ def test_preview_loads_the_chosen_sample_and_each_mode_renders(view, tmp_path):
     panel = view.preview
     assert [panel.samples.itemText(i) for i in range(panel.samples.count())] == \
         ["val/images/cell_0.png", "val/images/cell_1.png"]
-    assert panel.overlay.caption.text() == "epoch 2"
+    assert panel.overlay.caption.text() == "during epoch 2"
     sizes = {}
     for mode in overlay.MODES:
         panel.overlay.set_mode(mode)

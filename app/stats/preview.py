@@ -80,6 +80,8 @@ class PreviewPanel(QWidget):
             prediction = overlay.read_classes(self.history.resolve(sample.prediction))
         except (OSError, ValueError, SyntaxError):
             return  # not written yet: the next refresh tries again
-        epoch = f"epoch {preview.epoch}" if preview.epoch is not None else "latest preview"
+        # previews come while an epoch trains: "epoch 1" read as one epoch done
+        epoch = (f"during epoch {preview.epoch}" if preview.epoch is not None
+                 else "latest preview")
         self.overlay.set_arrays(image, truth, prediction, epoch)
         self._shown = key
