@@ -318,3 +318,26 @@ def test_class_colours_of_the_data_reach_curves_and_preview(view, tmp_path):
     assert pen.color().getRgb()[:3] == (10, 20, 200)
     assert tuple(view.preview.overlay.table[2]) == (200, 100, 0)
     assert "rgb(10,20,200)" in view.preview.overlay.legend.text()
+
+
+def test_a_new_run_drops_the_old_run_s_readout_and_axes(view):
+    """A new user saw the first run's hover values over the second run's empty plots,
+    and its axis ranges kept."""
+    feed_epochs(view, [1, 2, 3])
+    readout = view.curves.readout_for(view.curves.iou_plot)
+    assert readout.show_at(2.0) and readout.label.isVisible()
+    view.curves.iou_plot.getViewBox().setXRange(10, 20)  # zoomed by the person
+    assert not view.curves.iou_plot.getViewBox().autoRangeEnabled()[0]
+    view.start_run(None)
+    assert not readout.label.isVisible() and not readout.line.isVisible()
+    assert all(view.curves.iou_plot.getViewBox().autoRangeEnabled())
+
+
+def test_leaving_the_plots_hides_the_readout(view, qtbot):
+    feed_epochs(view, [1, 2])
+    readout = view.curves.readout_for(view.curves.loss_plot)
+    assert readout.show_at(1.0)
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+    QApplication.sendEvent(view.curves, QEvent(QEvent.Type.Leave))
+    assert not readout.label.isVisible()

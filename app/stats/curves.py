@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .history import RunHistory
@@ -100,6 +100,23 @@ class CurvesPanel(QWidget):
         self.best_point = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen(BEST),
                                              brush=pg.mkBrush(BEST))
         self.iou_plot.addItem(self.best_point)
+
+    def forget_view(self) -> None:
+        """A new run: no readout of the old one's values, every axis fitted afresh (a
+        person zoomed or the old run's ranges would otherwise stay)."""
+        self.hide_readouts()
+        for plot in (self.loss_plot, self.iou_plot, self.class_plot, self.dice_plot,
+                     self.accuracy_plot, self.lr_plot):
+            plot.enableAutoRange()
+
+    def hide_readouts(self) -> None:
+        for item in self.readouts:
+            item.hide()
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """The scene reports no mouse move once the mouse has left the plots."""
+        self.hide_readouts()
+        super().leaveEvent(event)
 
     def readout_for(self, plot: pg.PlotItem) -> HoverReadout:
         return next(r for r in self.readouts if r.plot is plot)

@@ -103,10 +103,12 @@ class StatisticsView(QWidget):
         """Forget what is shown; the next events belong to a new run in ``run_dir``."""
         self.history.clear()
         self.history.run_dir = Path(run_dir) if run_dir else None
+        self.curves.forget_view()
 
     def load_run(self, run_dir: Path) -> None:
         """Show a past run from its directory (no child process)."""
         self.history.load_run(Path(run_dir))
+        self.curves.forget_view()
         self.refresh()
 
     def compare_runs(self, run_dirs: Sequence[Path]) -> None:
