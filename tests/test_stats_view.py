@@ -341,3 +341,11 @@ def test_leaving_the_plots_hides_the_readout(view, qtbot):
     from PySide6.QtWidgets import QApplication
     QApplication.sendEvent(view.curves, QEvent(QEvent.Type.Leave))
     assert not readout.label.isVisible()
+
+
+def test_a_small_learning_rate_axis_has_labels_that_fit(view):
+    """Values below 0.01 printed as '0.0006' were wider than the axis, and pyqtgraph
+    then drew no tick label at all (a new user saw an unlabelled learning-rate axis)."""
+    axis = view.curves.lr_plot.getAxis("left")
+    assert axis.tickStrings([2e-4, 4e-4, 6e-4], 1.0, 2e-4) == ["2e-4", "4e-4", "6e-4"]
+    assert axis.tickStrings([0.2, 0.4], 1.0, 0.2) == ["0.2", "0.4"]  # as pyqtgraph has it

@@ -58,6 +58,14 @@ class ValueAxis(pg.AxisItem):
     """A left axis whose log mode labels only 1, 2 and 5 of each decade: pyqtgraph labels
     all of 1..9 when the range is under a decade, and they print over each other."""
 
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
+        """Small values (a learning rate of 6e-4) as short as '6e-4': pyqtgraph's
+        '0.0006' is wider than the axis, and it then draws no label at all."""
+        strings = super().tickStrings(values, scale, spacing)
+        if not self.logMode and values and max(abs(v) for v in values) < 1e-2:
+            return [short_number(v * scale) for v in values]
+        return strings
+
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
         strings = super().logTickStrings(values, scale, spacing)
         kept = []
@@ -65,6 +73,14 @@ class ValueAxis(pg.AxisItem):
             mantissa = 10 ** (float(value) - math.floor(float(value)))
             kept.append(label if min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 0.05 else "")
         return kept
+
+
+def short_number(value: float) -> str:
+    """'6e-4', '1.5e-5', '0': a tick label that fits a narrow axis."""
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
 def set_title(plot: pg.PlotItem, title: str) -> None:
