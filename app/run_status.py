@@ -88,6 +88,9 @@ class LiveStatus:
                  f"loss {b.loss:.4f}" if b.loss is not None else "loss –"]
         if b.samples_per_s:
             parts.append(f"{b.samples_per_s:.1f} samples/s")
-        parts.append(f"ETA {duration(self.eta_seconds())}")
+        if self.state == "paused":  # a paused run ends at no particular time
+            parts.append(f"{duration(self.eta_seconds())} left after Resume")
+        else:
+            parts.append(f"ETA {duration(self.eta_seconds())}")
         label = {"paused": "Paused", "stopping": "Stopping"}.get(self.state, "Training")
         return f"{label}: " + " · ".join(parts)
