@@ -194,3 +194,17 @@ def test_qt_free_modules_import_no_qt():
     out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True,
                          text=True, check=True).stdout
     assert json.loads(out) == []
+
+
+def test_a_pause_breaks_the_system_curves():
+    """The CPU curve was a straight line across a pause (no samples come while paused)."""
+    history = RunHistory()
+    for t, cpu in ((1.0, 150.0), (3.0, 160.0)):
+        history.add({"v": 1, "seq": int(t), "t": t, "type": "system", "cpu_percent": cpu,
+                     "memory_mb": 500.0, "gpu_memory_mb": None, "gpu_percent": None})
+    history.add({"v": 1, "seq": 4, "t": 4.0, "type": "paused", "epoch": 1, "batch": 3})
+    history.add({"v": 1, "seq": 5, "t": 60.0, "type": "system", "cpu_percent": 20.0,
+                 "memory_mb": 500.0, "gpu_memory_mb": None, "gpu_percent": None})
+    t, cpu = history.system.column("t"), history.system.column("cpu_percent")
+    assert t.tolist() == [1.0, 3.0, 4.0, 60.0]
+    assert cpu[0] == 150.0 and np.isnan(cpu[2]) and cpu[3] == 20.0

@@ -40,7 +40,9 @@ SETTING = "hub/workspace"
 SORT_SETTING = "hub/sort"
 SORT_TITLES = {"modified": "Last modified", "name": "Name", "best": "Best val IoU"}
 EMPTY = ("No models in this workspace yet. New makes one from a template (or the model "
-         "recommended for your data); Import… copies a project file in.")
+         "recommended for your data); Import… copies a project file in. A project open in "
+         "a window but never saved (the demo, at the start) is not here until File > Save "
+         "As… puts it in this folder.")
 REFRESH_ON_ACTIVATE_S = 2.0
 
 

@@ -66,6 +66,11 @@ class RunHistory:
     def add(self, event: Any) -> feed.Record | None:
         """One event dict, as the engine wrote it; returns what it was read as."""
         record = feed.parse_event(event)
+        if isinstance(event, dict) and event.get("type") == "paused":
+            # no samples come while paused: a row of gaps, so the curves do not draw a
+            # straight line across the pause
+            self.system.append({"t": feed.number(event.get("t"))})
+            self.revisions["system"] += 1
         if isinstance(record, feed.Batch):
             self._add_batch(record)
         elif isinstance(record, feed.EpochRow):
