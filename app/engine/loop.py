@@ -17,6 +17,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from app.data.problems import plural
 from components.errors import StudioError
 
 from .callbacks import BatchInfo, Callback, CallbackList, Control, Outcome
@@ -26,11 +27,6 @@ from .data import TrainData
 from .devices import Runtime, free_memory
 from .metrics import predicted_classes, summarize
 from .optim import Schedule
-
-
-def epochs(count: int) -> str:
-    """'1 epoch', '3 epochs': run messages are read by people."""
-    return f"{count} epoch" if count == 1 else f"{count} epochs"
 
 
 class NonFiniteLoss(StudioError):
@@ -114,12 +110,12 @@ class Trainer:
         if self.finish_message:
             return Outcome("finished", self.finish_message, done)
         if self.state.epoch >= self.parts.epochs:
-            return Outcome("finished", f"trained {epochs(done)}", done)
+            return Outcome("finished", f"trained {plural(done, 'epoch')}", done)
         reason = self.control.reason or "stopped"
         if not self.state.batch:
-            return Outcome("stopped", f"{reason} after {epochs(done)}", done)
+            return Outcome("stopped", f"{reason} after {plural(done, 'epoch')}", done)
         where = f"in epoch {done + 1} after batch {self.state.batch}"
-        whole = f" ({epochs(done)} done)" if done else ""
+        whole = f" ({plural(done, 'epoch')} done)" if done else ""
         return Outcome("stopped", f"{reason} {where}{whole}", done)
 
     def _train_epoch(self) -> bool:
