@@ -206,6 +206,9 @@ def test_bad_inputs():
         matrix.update(torch.zeros(1, 2, dtype=torch.long), torch.tensor([[0, 3]]))
     with pytest.raises(ValueError, match=r"target -1\.\.0"):
         matrix.update(torch.zeros(1, 2, dtype=torch.long), torch.tensor([[0, -1]]))
+    # one past the classes, beside a target of 0: the bin of cell (1, 0), once counted there
+    with pytest.raises(ValueError, match=r"target 0\.\.1, prediction 0\.\.3"):
+        matrix.update(torch.tensor([[3, 0]]), torch.tensor([[0, 1]]))
     assert int(matrix.matrix.sum()) == 0  # a refused batch adds nothing
     with pytest.raises(ValueError, match="ignore_index 1 is a class id"):
         ConfusionMatrix(3, ignore_index=1)

@@ -44,27 +44,24 @@ class ConfusionMatrix:
                              f"{tuple(target.shape)} differ in shape")
         prediction = prediction.to(self.matrix.device, torch.int64).reshape(-1)
         target = target.to(self.matrix.device, torch.int64).reshape(-1)
+        truth, predicted = target, prediction  # the pixels that count
         if self.ignore_index is not None:
-            keep = target != self.ignore_index
-            prediction, target = prediction[keep], target[keep]
-        cells = self.num_classes * self.num_classes
-        try:  # a negative id makes a negative bin; one past the class ids, a bin past C*C
-            counts = torch.bincount(target * self.num_classes + prediction, minlength=cells)
-        except RuntimeError:
-            counts = None
-        if counts is None or counts.numel() > cells:
+            counted = target != self.ignore_index
+            truth, predicted = target[counted], prediction[counted]
+        if truth.numel() and not (_within(truth, self.num_classes)
+                                  and _within(predicted, self.num_classes)):
             raise ValueError(f"class ids outside 0..{self.num_classes - 1}: target "
-                             f"{int(target.min())}..{int(target.max())}, prediction "
-                             f"{int(prediction.min())}..{int(prediction.max())}")
-        self.matrix += counts.view(self.num_classes, self.num_classes)
+                             f"{int(truth.min())}..{int(truth.max())}, prediction "
+                             f"{int(predicted.min())}..{int(predicted.max())}")
+        self.accumulate(prediction, target)
 
     def accumulate(self, prediction: Tensor, target: Tensor) -> None:
-        """Add one training batch without waiting for the device.
-
-        ``update`` checks the ids (reading them back to the CPU, which waits for the
-        GPU); the training loop must not wait, and its masks were checked by the data
-        layer and by the loss. Ignored pixels (and any id out of range) go to a spare
-        bin that is dropped."""
+        """Add one batch without waiting for the device (``update`` counts through here
+        after checking the ids, which reads them back to the CPU and so waits for the
+        GPU; the training loop must not wait, and its masks were checked by the data
+        layer and by the loss, its predictions come from ``predicted_classes``).
+        Ignored pixels (and any target id out of range) go to a spare bin that is
+        dropped."""
         cells = self.num_classes * self.num_classes
         prediction = prediction.to(self.matrix.device, torch.int64).reshape(-1)
         target = target.to(self.matrix.device, torch.int64).reshape(-1)
@@ -80,6 +77,10 @@ class ConfusionMatrix:
 
     def summarize(self, class_names: list[str]) -> "SplitMetrics":
         return summarize(self.matrix, class_names)
+
+
+def _within(ids: Tensor, num_classes: int) -> bool:
+    return bool(ids.min() >= 0) and bool(ids.max() < num_classes)
 
 
 def most_probable(scores: Tensor, dim: int) -> Tensor:
