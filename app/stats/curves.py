@@ -63,6 +63,8 @@ class CurvesPanel(QWidget):
         self.loss_plot, self.iou_plot = add(0, 0, "Loss"), add(0, 1, "Mean IoU")
         self.class_plot, self.dice_plot = add(0, 2, "IoU per class"), add(1, 0, "Dice")
         self.accuracy_plot, self.lr_plot = add(1, 1, "Pixel accuracy"), add(1, 2, "Learning rate")
+        self.plots = (self.loss_plot, self.iou_plot, self.class_plot, self.dice_plot,
+                      self.accuracy_plot, self.lr_plot)
         for plot in (self.iou_plot, self.class_plot, self.dice_plot, self.accuracy_plot):
             plot.setLimits(yMin=-0.02, yMax=1.02)  # a single point must not get a 0.6-1.4 axis
         self._build_loss()
@@ -105,8 +107,7 @@ class CurvesPanel(QWidget):
         """A new run: no readout of the old one's values, every axis fitted afresh (a
         person zoomed or the old run's ranges would otherwise stay)."""
         self.hide_readouts()
-        for plot in (self.loss_plot, self.iou_plot, self.class_plot, self.dice_plot,
-                     self.accuracy_plot, self.lr_plot):
+        for plot in self.plots:
             plot.enableAutoRange()
 
     def hide_readouts(self) -> None:
