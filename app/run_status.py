@@ -42,19 +42,18 @@ class LiveStatus:
     _last_t: float | None = None
 
     def add(self, event: Mapping[str, Any]) -> None:
-        kind, t = event.get("type"), feed.number(event.get("t"))
-        record = feed.parse_event(event)
+        record, t = feed.parse_event(event), feed.number(event.get("t"))
         if isinstance(record, feed.Started):
             self.state, self.epochs, self.start_epoch = "running", record.epochs, record.start_epoch
             self._started_t, self.batch = t, None
         elif isinstance(record, feed.Batch):
             self.batch, self._last_t = record, t
-        elif kind == "paused":
-            self.state, self._paused_at = "paused", t
-        elif kind == "resumed":
+        elif isinstance(record, feed.Pause) and record.paused:
+            self.state, self._paused_at = "paused", record.t
+        elif isinstance(record, feed.Pause):
             self.state = "running"
-            if self._paused_at is not None and t is not None:
-                self._paused_for += t - self._paused_at
+            if self._paused_at is not None and record.t is not None:
+                self._paused_for += record.t - self._paused_at
             self._paused_at = None
         elif isinstance(record, feed.Ended):
             self.state = "ended"

@@ -153,6 +153,13 @@ class Checkpoint:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """A `paused` (paused True) or `resumed` event."""
+    paused: bool
+    t: float | None
+
+
+@dataclass(frozen=True)
 class Ended:
     status: str                  # finished | stopped | failed
     message: str | None
@@ -160,7 +167,8 @@ class Ended:
     checkpoint: str | None
 
 
-Record = (Started | Batch | EpochRow | SystemSample | Preview | Layers | Checkpoint | Ended)
+Record = (Started | Batch | EpochRow | SystemSample | Preview | Layers | Checkpoint | Pause
+          | Ended)
 
 
 def parse_event(event: Any) -> Record | None:
@@ -259,4 +267,6 @@ def _checkpoint(event: Mapping) -> Checkpoint:
 
 
 _PARSERS = {"started": _started, "batch": _batch, "epoch": epoch_row, "system": _system,
-            "preview": _preview, "layers": _layers, "checkpoint": _checkpoint}
+            "preview": _preview, "layers": _layers, "checkpoint": _checkpoint,
+            "paused": lambda event: Pause(True, number(event.get("t"))),
+            "resumed": lambda event: Pause(False, number(event.get("t")))}

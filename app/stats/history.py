@@ -66,11 +66,6 @@ class RunHistory:
     def add(self, event: Any) -> feed.Record | None:
         """One event dict, as the engine wrote it; returns what it was read as."""
         record = feed.parse_event(event)
-        if isinstance(event, dict) and event.get("type") == "paused":
-            # no samples come while paused: a row of gaps, so the curves do not draw a
-            # straight line across the pause
-            self.system.append({"t": feed.number(event.get("t"))})
-            self.revisions["system"] += 1
         if isinstance(record, feed.Batch):
             self._add_batch(record)
         elif isinstance(record, feed.EpochRow):
@@ -78,6 +73,10 @@ class RunHistory:
         elif isinstance(record, feed.SystemSample):
             self.system.append({k: getattr(record, k) for k in SYSTEM_COLUMNS})
             self.revisions["system"] += 1
+        elif isinstance(record, feed.Pause):
+            if record.paused:  # no samples come while paused: a row of gaps, so the
+                self.system.append({"t": record.t})  # curves break instead of a line across
+                self.revisions["system"] += 1
         elif isinstance(record, feed.Layers):
             self._add_layers(record)
         elif isinstance(record, feed.Preview):
