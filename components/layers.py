@@ -1,7 +1,8 @@
 """Small building blocks shared by several components.
 
-Kept free of control flow in ``forward`` so that every compiled model scripts
-(TorchScript) and exports (ONNX) without special cases.
+Kept free of control flow in ``forward`` (one device check in PerImageStandardize,
+which tracing sees as a constant) so that every compiled model exports (torch.export,
+ONNX) without special cases.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import List
 
 import torch
 from torch import nn
+from torch.fx._symbolic_trace import is_fx_symbolic_tracing  # no public name in torch 2.13
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "none")
 UNET_ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu")
@@ -55,22 +57,37 @@ class ChannelNormalize(nn.Module):
 
 
 class PerImageStandardize(nn.Module):
-    """Zero mean, unit variance per image and channel; robust to exposure changes."""
+    """Zero mean, unit variance per image and channel; robust to exposure changes.
+
+    The mean and the standard deviation are summed in float64 and rounded to the
+    input's dtype once; the rest is element-wise. Why: a trained network amplifies a
+    tiny shift of its normalized input (the demo U-Net turns an 8e-7 shift into 4e-4 on
+    its logits), and float32 sums over a whole image depend on the order the runtime
+    adds in (onnxruntime's ReduceMean is 8 ulps off torch's on a 256x256 tile). Summed
+    in float64, torch and onnxruntime give the same bits, and an ONNX export can be
+    checked to 1e-4 (docs/export.md). Apple's MPS has no float64: float32 there.
+    """
 
     def __init__(self, eps: float = 1e-6) -> None:
         super().__init__()
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x.mean and x.std over (2, 3), summed row by row and then over the rows: the
-        # same numbers, but runtimes that add a whole image's float32 pixels one after
-        # another (onnxruntime's ReduceMean) drift less (demo tiles of 256x256: 7.7e-5
-        # after the normalization in one reduction, 2e-7 in two; see docs/export.md)
-        mean = x.mean(dim=3, keepdim=True).mean(dim=2, keepdim=True)
-        centered = x - mean
-        squares = (centered * centered).sum(dim=3, keepdim=True).sum(dim=2, keepdim=True)
+        # not torch.var_mean: exported with a dynamic size, it divides a double by a
+        # float, which onnxruntime refuses to load
+        exact = x.to(torch.float32 if _on_mps(x) else torch.float64)
+        mean = exact.mean(dim=(2, 3), keepdim=True)
+        deviations = exact - mean
+        squares = (deviations * deviations).sum(dim=(2, 3), keepdim=True)
         std = (squares / (x.shape[2] * x.shape[3] - 1)).sqrt()
-        return centered / (std + self.eps)
+        return (x - mean.to(x.dtype)) / (std.to(x.dtype) + self.eps)
+
+
+def _on_mps(x: torch.Tensor) -> bool:
+    """Whether ``x`` lives where float64 does not exist. torch.fx's symbolic tracer
+    (the standalone model code) cannot branch on a traced tensor's device; it takes
+    the float64 path, which CPU and CUDA run."""
+    return not is_fx_symbolic_tracing() and x.device.type == "mps"
 
 
 class MergeTensors(nn.Module):

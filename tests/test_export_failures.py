@@ -92,3 +92,30 @@ def test_bad_export_arguments_name_what_to_change(tmp_path, capsys):
     assert "none.pt: file not found" in capsys.readouterr().err
     assert main([*base, "--format", "keras", "--out", str(tmp_path / "m")]) == 2
     assert "invalid choice: 'keras'" in capsys.readouterr().err
+
+
+def test_an_onnx_file_onnxruntime_cannot_load_is_an_error_not_a_traceback(tmp_path, capsys,
+                                                                         monkeypatch):
+    # seen with torch.var_mean under a dynamic size: the exporter wrote a Div of a double
+    # by a float, which onnxruntime refuses to load
+    import onnxruntime
+
+    project = tiny_project(tmp_path)
+    checkpoint = write_random_checkpoint(project, tmp_path / "tiny.pt")
+    (tmp_path / "m.onnx").write_bytes(b"the good file of an earlier export")
+
+    def refuse(*args, **kwargs):
+        raise onnxruntime.capi.onnxruntime_pybind11_state.Fail(
+            "[ONNXRuntimeError] : 1 : FAIL : Type Error: Type parameter (T) of Optype (Div) "
+            "bound to different types (tensor(double) and tensor(float) in node (node_div).")
+    monkeypatch.setattr(onnxruntime, "InferenceSession", refuse)
+    code = main(["export", str(project), "--checkpoint", str(checkpoint), "--format", "onnx",
+                 "--out", str(tmp_path / "m.onnx")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err
+    assert ("error: onnxruntime cannot load the ONNX file the exporter wrote (Fail: "
+            "[ONNXRuntimeError] : 1 : FAIL : Type Error: Type parameter (T) of Optype (Div)") in err
+    assert err.rstrip().endswith("the export was not kept")
+    assert (tmp_path / "m.onnx").read_bytes() == b"the good file of an earlier export"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".partial")) == []

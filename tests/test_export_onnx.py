@@ -115,3 +115,55 @@ def test_without_onnxruntime_the_message_names_the_package(tmp_path, capsys, mon
     assert err.startswith("error: --format onnx needs the package onnxruntime, which is not "
                           "installed: pip install onnxruntime")
     assert not (tmp_path / "x.onnx").exists()
+
+
+def _fluorescence_tiles() -> torch.Tensor:
+    """Two 256x256 tiles like the nuclei sample's: dark (mean ~0.05), a few bright blobs;
+    the kind of image whose float32 sums onnxruntime and torch round differently."""
+    g = torch.Generator().manual_seed(4)
+    tiles = torch.rand(2, 1, 256, 256, generator=g) * 0.02
+    ys, xs = torch.meshgrid(torch.arange(256.0), torch.arange(256.0), indexing="ij")
+    for n in range(2):
+        for cy, cx in (torch.rand(12, 2, generator=g) * 256).tolist():
+            blob = ((ys - cy) ** 2 + (xs - cx) ** 2 < 80).float()
+            tiles[n, 0] += blob * (0.3 + 0.5 * torch.rand(1, generator=g))
+    return tiles.clamp_(0, 1)
+
+
+def test_per_image_standardization_gives_onnxruntime_the_same_bits_as_torch():
+    # a trained U-Net amplifies a shift of its normalized input ~500 times (the demo's
+    # ONNX check failed at 4e-4 when these sums were float32); summed in float64 both
+    # runtimes give identical inputs to the network
+    from app.export.blame import quiet_exporters
+    from components.layers import PerImageStandardize
+
+    tiles = _fluorescence_tiles()
+    module = PerImageStandardize().eval()
+    with quiet_exporters():
+        program = torch.onnx.export(module, (tiles,), dynamo=True, verbose=False)
+    session = onnxruntime.InferenceSession(program.model_proto.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: tiles.numpy()})[0]
+    with torch.no_grad():
+        expected = module(tiles)
+    assert expected.dtype == torch.float32
+    assert np.array_equal(got, expected.numpy())
+    flat = expected.flatten(2)
+    assert torch.allclose(flat.mean(-1), torch.zeros(2, 1), atol=1e-6)
+    assert torch.allclose(flat.std(-1), torch.ones(2, 1), atol=1e-5)
+
+
+def test_per_image_standardization_on_mps_stays_in_float32(monkeypatch):
+    # MPS has no float64: the statistics are float32 there, and agree to float32 rounding
+    import components.layers as layers
+
+    tiles = _fluorescence_tiles()
+    exact = layers.PerImageStandardize()(tiles)
+    monkeypatch.setattr(layers, "_on_mps", lambda x: True)
+    converted = []
+    real_to = torch.Tensor.to
+    monkeypatch.setattr(torch.Tensor, "to",
+                        lambda self, *a, **k: converted.append(a) or real_to(self, *a, **k))
+    rounded = layers.PerImageStandardize()(tiles)
+    assert torch.float64 not in [a[0] for a in converted if a]
+    assert (rounded - exact).abs().max() < 1e-5

@@ -74,8 +74,12 @@ def onnx_runner(path: Path) -> Callable[[torch.Tensor], np.ndarray]:
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: no notes about unused initializers
-    session = onnxruntime.InferenceSession(str(path), options,
-                                           providers=["CPUExecutionProvider"])
+    try:
+        session = onnxruntime.InferenceSession(str(path), options,
+                                               providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime's Fail / InvalidGraph / RuntimeException...
+        raise ExportError("onnxruntime cannot load the ONNX file the exporter wrote "
+                          f"({first_line(error)}); the export was not kept") from None
 
     def run(batch: torch.Tensor) -> np.ndarray:
         return session.run([OUTPUT_NAME], {INPUT_NAME: batch.numpy()})[0]
