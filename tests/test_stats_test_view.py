@@ -74,6 +74,30 @@ def test_confusion_matrix_rows_are_normalized_and_hover_says_counts(view, monkey
     assert shown == [text]
 
 
+@pytest.mark.parametrize("size,upright", [((330, 280), True), ((600, 420), False)])
+def test_column_names_stand_upright_when_one_is_wider_than_its_column(qtbot, size, upright):
+    # "micronucleus" used to be cut to "micronucl…" above a narrow column
+    matrix = confusion.ConfusionMatrixView()
+    qtbot.addWidget(matrix)
+    matrix.set_evaluation(parse_evaluation(RESULT))
+    matrix.resize(*size)
+    drawn = []
+    real = confusion.QPainter.drawText
+    def record(painter, *args):
+        drawn.append(args[-1])
+        return real(painter, *args)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(confusion.QPainter, "drawText", record)
+        matrix.grab()
+    assert matrix.upright_names() is upright
+    assert drawn.count("micronucleus") == 2  # its row and its column, whole
+    assert not [text for text in drawn if "…" in text]
+    longest = confusion.QFontMetrics(matrix.font()).horizontalAdvance("micronucleus")
+    cell = matrix.cell_rect(0, 2)
+    room = cell.top() if upright else cell.width()
+    assert room > longest
+
+
 def test_images_are_listed_worst_first_with_overlays(view):
     truth = preview_truth()
     images = [TestImage(f"test/images/{name}.png", iou, microscopy(truth), truth,

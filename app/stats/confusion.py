@@ -50,16 +50,37 @@ class ConfusionMatrixView(QWidget):
         metrics = QFontMetrics(self.font())
         return min(120, max((metrics.horizontalAdvance(n) for n in names), default=0) + 8)
 
-    def grid_rect(self) -> QRect:
-        """Where the cells are: right of the row names, below the column names."""
+    def _names_fit(self, cell: int) -> bool:
+        """Whether every class name fits across a column ``cell`` pixels wide."""
+        metrics = QFontMetrics(self.font())
+        names = self.evaluation.class_names if self.evaluation else []
+        return all(metrics.horizontalAdvance(n) <= cell - 2 for n in names)
+
+    def _layout(self) -> tuple[QRect, bool]:
+        """The cells' rectangle, and whether the column names stand upright (read
+        bottom to top) because one of them is wider than its column."""
         count = len(self.shares)
         if not count:
-            return QRect()
+            return QRect(), False
         left = MARGIN + AXIS_GAP + self._label_width()
-        top = MARGIN + AXIS_GAP + QFontMetrics(self.font()).height() + 4
+        grid = self._grid(left, QFontMetrics(self.font()).height())
+        if self._names_fit(grid.width() // count):
+            return grid, False
+        return self._grid(left, self._label_width()), True
+
+    def _grid(self, left: int, header: int) -> QRect:
+        count = len(self.shares)
+        top = MARGIN + AXIS_GAP + header + 4
         side = max(0, min(self.width() - left - MARGIN, self.height() - top - MARGIN))
         cell = side // count
         return QRect(left, top, cell * count, cell * count)
+
+    def grid_rect(self) -> QRect:
+        """Where the cells are: right of the row names, below the column names."""
+        return self._layout()[0]
+
+    def upright_names(self) -> bool:
+        return self._layout()[1]
 
     def cell_at(self, point: QPoint) -> tuple[int, int] | None:
         """(truth row, predicted column) under a point, or None."""
@@ -120,16 +141,13 @@ class ConfusionMatrixView(QWidget):
         metrics = QFontMetrics(self.font())
         painter.setPen(TEXT_DARK)
         width = self._label_width()
+        upright = self.upright_names()
         for index, name in enumerate(names):
             row = self.cell_rect(index, 0)
             text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, width - 6)
             painter.drawText(QRect(grid.left() - width, row.top(), width - 6, row.height()),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
-            column = self.cell_rect(0, index)
-            text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, column.width() - 2)
-            painter.drawText(QRect(column.left(), grid.top() - metrics.height() - 4,
-                                   column.width(), metrics.height()),
-                             Qt.AlignmentFlag.AlignCenter, text)
+            self._paint_column_name(painter, name, self.cell_rect(0, index), upright)
         painter.setPen(QColor("#6a7384"))
         painter.drawText(QRect(grid.left(), MARGIN, grid.width(), AXIS_GAP),
                          Qt.AlignmentFlag.AlignCenter, "predicted")
@@ -138,4 +156,23 @@ class ConfusionMatrixView(QWidget):
         painter.rotate(-90)
         painter.drawText(QRect(-grid.height() // 2, -AXIS_GAP + 4, grid.height(), AXIS_GAP),
                          Qt.AlignmentFlag.AlignCenter, "truth")
+        painter.restore()
+
+    def _paint_column_name(self, painter: QPainter, name: str, column: QRect,
+                           upright: bool) -> None:
+        """Above its column: across it, or upright (rotated) when a name is too wide."""
+        metrics = QFontMetrics(self.font())
+        if not upright:
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, column.width() - 2)
+            painter.drawText(QRect(column.left(), column.top() - metrics.height() - 4,
+                                   column.width(), metrics.height()),
+                             Qt.AlignmentFlag.AlignCenter, text)
+            return
+        length = self._label_width()
+        text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, length - 6)
+        painter.save()
+        painter.translate(column.center().x(), column.top() - 4)
+        painter.rotate(-90)
+        painter.drawText(QRect(0, -metrics.height() // 2, length - 6, metrics.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         painter.restore()

@@ -57,6 +57,9 @@ class TestImagesPanel(QWidget):
         self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.list.setUniformItemSizes(True)
         self.list.setMinimumWidth(200)
+        # test images of one data set often share a long prefix: keep both ends
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.overlay = OverlayPanel()
         self.overlay.set_placeholder("Choose a test image, or open one of your own.")
         self.open_button = QPushButton("Open image…")
