@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
         path = dialogs.save_path(self, suggested)
         if not path:
             return False
+        unsaved_runs = self.run_panels.runs_base() if self.project.path is None else None
         unnamed = self.project.name == Project().name
         if unnamed:  # 'Untitled — cells.json' in the title reads wrong: name it after the file
             self.project.name = Path(path).stem
@@ -253,6 +254,10 @@ class MainWindow(QMainWindow):
         # must be rewritten to reach the same images (app/data/relocate.py).
         self.project.data = relocate(data, folder, Path(path).resolve().parent)
         if self._write(Path(path)):
+            if unsaved_runs is not None:  # its runs follow it (app/run_adoption.py)
+                said = self.run_panels.adopt_runs(unsaved_runs)
+                if said:
+                    self.statusBar().showMessage(said, 15000)
             return True
         self.project.data = data
         if unnamed:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
 from app import runs, run_setup
+from app.run_adoption import adopt_runs
 from app.run_controls import RunControls, Row
 from app.run_monitor import RunEnd
 from app.run_predict import CheckpointPredictor
@@ -174,10 +175,29 @@ class RunPanels(QObject):
 
     # --- the runs list and the test view --------------------------------------------
     def update_runs_folder(self, *args: object) -> None:
-        base = run_setup.runs_base(self.controller.project, self.monitor.unsaved_base)
-        folder = base / "runs"
+        folder = self.runs_base() / "runs"
         if self.runs.folders != [folder]:
             self.runs.set_folders([folder])
+
+    def runs_base(self) -> Path:
+        """The folder whose runs/ the list shows (run_setup.runs_base)."""
+        return run_setup.runs_base(self.controller.project, self.monitor.unsaved_base)
+
+    def adopt_runs(self, unsaved_base: Path) -> str:
+        """After the first save: move the runs trained while the project had no file
+        (under ``unsaved_base``) into runs/ beside it; what happened, for the status bar."""
+        target = self.runs_base() / "runs"
+        active = [self.live] if self.live is not None and self.monitor.active else []
+        adoption = adopt_runs(Path(unsaved_base) / "runs", target, active)
+        moved = adoption.moved
+        if self.shown in moved:
+            self.statistics.load_run(moved[self.shown])
+            self.shown = moved[self.shown]
+        if self.test.run_dir in moved:
+            self._set_test_run(moved[self.test.run_dir])
+        self.update_runs_folder()
+        self.runs.refresh()
+        return adoption.summary(target)
 
     def choose_run(self, run_dir: str | Path) -> None:
         """Show a run: its curves (unless it is the live one, already shown) and its

@@ -42,7 +42,7 @@ SORT_TITLES = {"modified": "Last modified", "name": "Name", "best": "Best val Io
 EMPTY = ("No models in this workspace yet. New makes one from a template (or the model "
          "recommended for your data); Import… copies a project file in. A project open in "
          "a window but never saved (the demo, at the start) is not here until File > Save "
-         "As… puts it in this folder.")
+         "As… puts it in this folder, with the runs it trained so far.")
 REFRESH_ON_ACTIVATE_S = 2.0
 
 
