@@ -5,6 +5,7 @@ import importlib.util
 import json
 
 import numpy as np
+import onnx
 import onnxruntime
 import pytest
 import torch
@@ -167,3 +168,78 @@ def test_per_image_standardization_on_mps_stays_in_float32(monkeypatch):
     rounded = layers.PerImageStandardize()(tiles)
     assert torch.float64 not in [a[0] for a in converted if a]
     assert (rounded - exact).abs().max() < 1e-5
+
+
+def _offset_channels(model: torch.nn.Module) -> torch.nn.BatchNorm2d:
+    """The first batch norm of ``model``, given a channel the way training leaves some:
+    values far from zero with a small spread (mean 300, standard deviation 0.05)."""
+    norm = next(m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    with torch.no_grad():
+        norm.running_mean[0] = 300.0
+        norm.running_var[0] = 0.0025
+    return norm
+
+
+def test_stable_batch_norm_computes_what_batch_norm_computes():
+    from app.export.stable_norm import StableBatchNorm, stable_batch_norms
+
+    g = torch.Generator().manual_seed(5)
+    norm = torch.nn.BatchNorm2d(4).eval()
+    with torch.no_grad():
+        norm.running_mean.copy_(torch.randn(4, generator=g))
+        norm.running_var.copy_(torch.rand(4, generator=g) + 0.5)
+        norm.weight.copy_(torch.randn(4, generator=g))
+        norm.bias.copy_(torch.randn(4, generator=g))
+    plain = torch.nn.BatchNorm2d(4, affine=False).eval()
+    batch_statistics = torch.nn.BatchNorm2d(4, track_running_stats=False)
+    model = torch.nn.Sequential(norm, plain, batch_statistics)
+    stable = stable_batch_norms(model)
+    assert [type(m).__name__ for m in stable] == ["StableBatchNorm", "StableBatchNorm",
+                                                  "BatchNorm2d"]  # no statistics to fix
+    assert isinstance(model[0], torch.nn.BatchNorm2d)  # the model itself is not changed
+    x = torch.randn(2, 4, 8, 8, generator=g)
+    with torch.no_grad():
+        assert torch.allclose(stable(x), model.eval()(x), atol=1e-5)
+        assert torch.allclose(StableBatchNorm(plain)(x), plain(x), atol=1e-6)
+        norm.weight[1] = 0.0  # a zero-initialized residual branch
+        assert torch.all(StableBatchNorm(norm)(x)[:, 1] == norm.bias[1])
+
+
+def test_onnx_batch_norms_keep_the_digits_of_an_offset_channel(tmp_path):
+    # onnxruntime computes BatchNormalization as x*s + (beta - mean*s): in a channel at
+    # 300 +- 0.05 the two terms are ~6000 and cancel, leaving float32 rounding of 5e-4
+    # (a trained demo U-Net's ONNX file failed the 1e-4 check this way)
+    from app.export.blame import quiet_exporters
+    from app.export.stable_norm import stable_batch_norms
+
+    model = torch.nn.Sequential(torch.nn.BatchNorm2d(2)).eval()
+    _offset_channels(model)
+    g = torch.Generator().manual_seed(6)
+    x = torch.randn(1, 2, 32, 32, generator=g) * 0.05
+    x[:, 0] += 300.0
+    with torch.no_grad():
+        exact = model.double()(x.double()).numpy()
+        model.float()
+    errors = {}
+    for name, module in (("plain", model), ("stable", stable_batch_norms(model))):
+        with quiet_exporters():
+            program = torch.onnx.export(module, (x,), dynamo=True, verbose=False)
+        session = onnxruntime.InferenceSession(program.model_proto.SerializeToString(),
+                                               providers=["CPUExecutionProvider"])
+        got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
+        errors[name] = float(np.abs(got - exact).max())
+    assert errors["plain"] > 1e-4  # what onnxruntime made of the plain file
+    assert errors["stable"] < 1e-5
+
+
+def test_the_onnx_file_has_every_batch_norm_written_out(tmp_path, capsys):
+    project = demo_project(tmp_path, size=64)
+    checkpoint = write_random_checkpoint(project, tmp_path / "demo.pt")
+    _export(capsys, project, checkpoint, "onnx", tmp_path / "demo.onnx")
+    model = load_model(load_project(project), checkpoint)
+    norms = [name for name, m in model.named_modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    file = onnx.load(str(tmp_path / "demo.onnx"))
+    names = {tensor.name for tensor in file.graph.initializer}
+    assert len(norms) == 18  # two per encoder stage and per decoder block
+    assert all(f"{name}.{part}" in names for name in norms for part in ("mean", "scale"))
+    assert "BatchNormalization" not in {node.op_type for node in file.graph.node}

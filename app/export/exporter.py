@@ -31,6 +31,7 @@ from components.compiler import compile_graph
 from .errors import ExportError
 from .program import INPUT_NAME, OUTPUT_NAME, DynamicSize, export_program
 from .samples import verification_samples
+from .stable_norm import stable_batch_norms
 from .verify import check_inputs, compare, summary
 
 if TYPE_CHECKING:
@@ -83,7 +84,10 @@ def export_model(project: "Project", model: fx.GraphModule, fmt: str, out: str |
             what = "standalone model.py"
         else:
             progress("tracing the model with torch.export")
-            program, dynamic = export_program(model, example, project.graph,
+            # ONNX gets its batch norms written out (stable_norm.py); checked against
+            # the model as it is
+            traced = stable_batch_norms(model) if fmt == "onnx" else model
+            program, dynamic = export_program(traced, example, project.graph,
                                               "ONNX" if fmt == "onnx" else "torch.export")
             progress(f"writing and checking the {fmt} file")
             run, what = _write_file(fmt, program, dynamic, model, example, project, staged)
