@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from app.engine.metrics import most_probable
+from app.engine import metrics
 
 PER_PAGE = 16
 """Channels on one page of a grid (4 x 4)."""
@@ -86,10 +86,9 @@ def colour_mask(classes: torch.Tensor | np.ndarray, colors: Sequence[Sequence[in
 
 
 def predicted_classes(logits: torch.Tensor) -> torch.Tensor:
-    """(C, H, W) scores -> (H, W) class ids; one channel means foreground where > 0."""
-    if logits.shape[0] == 1:
-        return (logits[0] > 0).long()
-    return most_probable(logits, dim=0)
+    """(C, H, W) scores -> (H, W) class ids, as the engine reads a batch (one channel:
+    foreground where > 0); a preview's graph may have any number of channels."""
+    return metrics.predicted_classes(logits[None], max(2, logits.shape[0]))[0]
 
 
 def thumbnail(picture: np.ndarray, height: int) -> np.ndarray:

@@ -184,3 +184,14 @@ def test_the_previews_import_no_qt():
             "print([m for m in sys.modules if m.startswith(('PySide6', 'shiboken'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_preview_classes_read_logits_as_the_engine_does():
+    from app.preview_render import predicted_classes
+
+    one_channel = torch.tensor([[[-1.0, 0.5], [0.0, 2.0]]])  # BCE-style: foreground > 0
+    assert predicted_classes(one_channel).tolist() == [[0, 1], [0, 1]]
+    three = torch.zeros(3, 1, 2)
+    three[2, 0, 0], three[1, 0, 1] = 1.0, 1.0
+    assert predicted_classes(three).tolist() == [[2, 1]]
+    assert predicted_classes(torch.zeros(4, 1, 1)).tolist() == [[0]]  # ties: the first
