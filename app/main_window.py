@@ -241,7 +241,8 @@ class MainWindow(QMainWindow):
         return self._write(self.project.path)
 
     def save_as(self) -> bool:
-        suggested = self.project.path or Path.home() / f"{self.project.name or 'project'}.json"
+        name = f"{self.project.name or 'project'}.json"
+        suggested = self.project.path or self._new_home() / name
         path = dialogs.save_path(self, suggested)
         if not path:
             return False
@@ -263,6 +264,12 @@ class MainWindow(QMainWindow):
         if unnamed:
             self.project.name = Project().name
         return False
+
+    def _new_home(self) -> Path:
+        """Where a project saved for the first time goes: the hub's workspace, once chosen
+        (so the model shows in the hub), else the home folder."""
+        workspace = self.settings.value(hub.SETTING)
+        return Path(workspace) if workspace and Path(workspace).is_dir() else Path.home()
 
     def _write(self, path: Path) -> bool:
         try:

@@ -13,6 +13,7 @@ has; the result says which and why, so the window can tell the person.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,15 +82,26 @@ def _move(run_dir: Path, destination: Path) -> Path:
     """Move one run directory and point its snapshot's data paths at the same files."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(run_dir), str(destination))
-    snapshot = destination / runs.PROJECT_FILE
-    try:
-        project = json.loads(snapshot.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return destination  # no readable snapshot: nothing in it to rewrite
-    if isinstance(project, dict) and isinstance(project.get("data"), dict):
+    project = _read(destination / runs.PROJECT_FILE)
+    if isinstance(project.get("data"), dict):
         project["data"] = relocate(project["data"], run_dir, destination)
-        write_json_atomic(snapshot, project)
+        write_json_atomic(destination / runs.PROJECT_FILE, project)
+    record = _read(destination / runs.RUN_FILE)
+    trained = record.get("project")
+    if isinstance(trained, str) and Path(os.path.abspath(trained)).parent == Path(
+            os.path.abspath(run_dir)):  # its own snapshot, as the window starts runs
+        record["project"] = str(destination / Path(trained).name)
+        write_json_atomic(destination / runs.RUN_FILE, record)
     return destination
+
+
+def _read(path: Path) -> dict:
+    """A JSON object, or {} for a file that is missing or unreadable (nothing to rewrite)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _remove_if_empty(folder: Path) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.hub import workspace as ws
 from app.main_window import MainWindow
@@ -356,3 +356,26 @@ def test_double_clicking_a_file_that_cannot_be_read_says_why(hub, start, workspa
     assert error[0] == "Cannot open 'Broken'"
     assert error[2] == "line 1, column 53: invalid JSON (Expecting value)"
     assert not start.isVisible() and hub.isVisible()
+
+
+def test_the_details_count_epochs_in_words():
+    from app.panels.hub_details import training_text
+
+    assert training_text({"epochs": 1, "optimizer": "adam"}) == "1 epoch · adam"
+    assert training_text({"epochs": 6, "learning_rate": 0.002, "batch_size": 4}) == \
+        "6 epochs · learning rate 0.002 · batch 4"
+    assert training_text({"epochs": "many"}) == "many epochs"  # as an odd file has it
+    assert training_text(None) == "defaults"
+
+
+def test_ctrl_w_closes_the_hub(start, qtbot):
+    from PySide6.QtGui import QKeySequence
+
+    window = HubWindow(start, start=True)
+    qtbot.addWidget(window)
+    window.show()
+    close = [a for a in QWidget.actions(window)  # (window.actions is the hub's own)
+             if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Close)]
+    assert len(close) == 1
+    close[0].trigger()
+    assert not window.isVisible()

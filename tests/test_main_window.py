@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF
@@ -428,3 +429,16 @@ def test_typing_in_the_palette_search_never_edits_the_canvas(main_window, qtbot)
     QTest.keyClick(search, Qt.Key.Key_Delete)
     assert search.text() == "" and len(window.project.graph.nodes) == 3
     assert window.undo_stack.count() == 0
+
+
+def test_save_as_of_a_new_project_starts_in_the_hub_workspace(main_window, fake_dialogs,
+                                                              studio_settings, tmp_path):
+    window = main_window
+    window.open_template(DEMO_PROJECT)
+    fake_dialogs.answers["save_path"] = None  # cancelled: only the suggestion matters
+    window.save()
+    assert fake_dialogs.named("save_path")[-1][0] == Path.home() / "Nuclei demo.json"
+    (tmp_path / "models").mkdir()
+    studio_settings.setValue("hub/workspace", str(tmp_path / "models"))
+    window.save()
+    assert fake_dialogs.named("save_path")[-1][0] == tmp_path / "models" / "Nuclei demo.json"

@@ -14,7 +14,7 @@ def _run(runs_folder: Path, name: str, status: str = "finished", data: dict | No
          pid: int | None = None) -> Path:
     path = runs_folder / name
     path.mkdir(parents=True)
-    record = {"status": status, "epochs_planned": 2}
+    record = {"status": status, "epochs_planned": 2, "project": str(path / "project.json")}
     if pid is not None:
         record["pid"] = pid
     (path / "run.json").write_text(json.dumps(record))
@@ -45,6 +45,7 @@ def test_finished_runs_move_and_their_snapshots_still_reach_the_images(tmp_path)
     snapshot = json.loads((new / "project.json").read_text())
     assert (new / snapshot["data"]["images"]).resolve() == images.resolve()
     assert snapshot["data"]["split"] == "random"
+    assert json.loads((new / "run.json").read_text())["project"] == str(new / "project.json")
     assert adoption.summary(target) == f"Moved 1 run of the unsaved project to {target}"
 
 

@@ -192,7 +192,8 @@ class HubWindow(QWidget):
         for keys, slot in ((QKeySequence.StandardKey.Find, self.search.setFocus),
                            (QKeySequence.StandardKey.Refresh, self.refresh),
                            (QKeySequence.StandardKey.Undo, self.undo),
-                           ("F2", acts.rename), (QKeySequence.StandardKey.Delete, acts.delete)):
+                           ("F2", acts.rename), (QKeySequence.StandardKey.Delete, acts.delete),
+                           (QKeySequence.StandardKey.Close, self.close)):  # Ctrl+W, as windows
             action = QAction(self)
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from app.data.problems import plural
 from app.hub.workspace import ModelEntry
 
 PICTURE = QSize(340, 200)
@@ -43,7 +44,9 @@ def data_text(data: Any) -> str:
 def training_text(training: Any) -> str:
     if not isinstance(training, dict):
         return "defaults"
-    parts = [f"{training['epochs']} epochs" if "epochs" in training else "",
+    epochs = training.get("epochs")
+    parts = [plural(epochs, "epoch") if isinstance(epochs, int) else
+             (f"{epochs} epochs" if epochs is not None else ""),
              str(training.get("optimizer", "")),
              f"learning rate {training['learning_rate']:g}"
              if isinstance(training.get("learning_rate"), (int, float)) else "",
