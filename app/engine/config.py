@@ -25,8 +25,8 @@ TRAINING_SCHEMA = schema(
             maximum=100_000, group="Run"),
     Setting("batch_size", "int", 8, "Samples (images or tiles) per forward pass.", minimum=1,
             maximum=4096, group="Run"),
-    Setting("accumulate", "int", 1, "Batches whose gradients are summed before one "
-            "optimizer step (an effective batch of batch_size x accumulate).", minimum=1,
+    Setting("accumulate", "int", 1, "Batches summed into one optimizer step "
+            "(effective batch: batch size x accumulate).", minimum=1,
             maximum=1024, group="Run"),
     Setting("seed", "int", 0, "Seeds weights, data order and augmentation: the same seed "
             "gives the same run.", minimum=0, maximum=2**32 - 1, group="Run"),
