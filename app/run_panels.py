@@ -60,6 +60,7 @@ class RunPanels(QObject):
         self.controls = RunControls(self.monitor, lambda: controller.refresh_analysis(),
                                     lambda: controller.project, window)
         self.refusal: list[Row] = []
+        self.pending_runs: Path | None = None  # an unsaved project's runs/ still in use
         self.live: Path | None = None       # the run this window trains
         self.shown: Path | None = None      # the run the Statistics view shows
         self._progress = QTimer(self)       # epochs and checkpoints: one list refresh a
@@ -103,6 +104,7 @@ class RunPanels(QObject):
         monitor.evaluation.progress.connect(self.test.set_progress)
         monitor.evaluation.finished.connect(self._evaluated)
         monitor.evaluation.failed.connect(self.test.set_failed)
+        monitor.evaluation.failed.connect(self._adopt_pending)
         c.selection_changed.connect(
             lambda ids: self.statistics.set_node(ids[0] if len(ids) == 1 else None))
         c.analysis_changed.connect(self._reshow_refusal)
@@ -172,12 +174,15 @@ class RunPanels(QObject):
         self.window.statusBar().showMessage(f"Run {end.status}: {end.message}{where}", 15000)
         if live is not None and self.test.run_dir == live:
             self._set_test_run(live)
+        self._adopt_pending()
 
     # --- the runs list and the test view --------------------------------------------
     def update_runs_folder(self, *args: object) -> None:
-        folder = self.runs_base() / "runs"
-        if self.runs.folders != [folder]:
-            self.runs.set_folders([folder])
+        folders = [self.runs_base() / "runs"]
+        if self.pending_runs is not None and self.pending_runs != folders[0]:
+            folders.append(self.pending_runs)  # a run that stayed behind, still listed
+        if self.runs.folders != folders:
+            self.runs.set_folders(folders)
 
     def runs_base(self) -> Path:
         """The folder whose runs/ the list shows (run_setup.runs_base)."""
@@ -185,10 +190,20 @@ class RunPanels(QObject):
 
     def adopt_runs(self, unsaved_base: Path) -> str:
         """After the first save: move the runs trained while the project had no file
-        (under ``unsaved_base``) into runs/ beside it; what happened, for the status bar."""
-        target = self.runs_base() / "runs"
-        active = [self.live] if self.live is not None and self.monitor.active else []
-        adoption = adopt_runs(Path(unsaved_base) / "runs", target, active)
+        (under ``unsaved_base``) into runs/ beside it; what happened, for the status bar.
+        A run this window still trains or evaluates follows when its child ends."""
+        self.pending_runs = Path(unsaved_base) / "runs"
+        return self._adopt()
+
+    def _adopt(self) -> str:
+        source, target = self.pending_runs, self.runs_base() / "runs"
+        if source is None:
+            return ""
+        busy = self._busy()
+        adoption = adopt_runs(source, target, busy)
+        waiting = {path.resolve() for path in busy}
+        self.pending_runs = source if any(p.resolve() in waiting for p, _ in adoption.kept) \
+            else None
         moved = adoption.moved
         if self.shown in moved:
             self.statistics.load_run(moved[self.shown])
@@ -198,6 +213,23 @@ class RunPanels(QObject):
         self.update_runs_folder()
         self.runs.refresh()
         return adoption.summary(target)
+
+    def _busy(self) -> dict[Path, str]:
+        """Run directories a child of this window writes into now, and why."""
+        busy = {}
+        if self.live is not None and self.monitor.active:
+            busy[self.live] = "still training; it follows when it ends"
+        evaluation = self.monitor.evaluation
+        if evaluation.active and evaluation.run_dir is not None:
+            busy[evaluation.run_dir] = "being evaluated; it follows when that ends"
+        return busy
+
+    def _adopt_pending(self, *args: object) -> None:
+        """A child ended: bring along a run that had to stay behind at the first save."""
+        if self.pending_runs is not None:
+            said = self._adopt()
+            if said:
+                self.window.statusBar().showMessage(said, 15000)
 
     def choose_run(self, run_dir: str | Path) -> None:
         """Show a run: its curves (unless it is the live one, already shown) and its
@@ -220,6 +252,7 @@ class RunPanels(QObject):
         except OSError as error:
             self.window.statusBar().showMessage(f"Could not keep the result: {error}", 8000)
         self.test.set_evaluation(result, images, run_setup.class_colors(Path(run_dir)))
+        self._adopt_pending()
 
     def _compare(self, paths: Sequence[str]) -> None:
         self.test.compare_runs([Path(p) for p in paths])

@@ -1,8 +1,8 @@
 """Small building blocks shared by several components.
 
-Kept free of control flow in ``forward`` (one device check in PerImageStandardize,
-which tracing sees as a constant) so that every compiled model exports (torch.export,
-ONNX) without special cases.
+Kept free of control flow in ``forward`` (the one device check, ``statistics_dtype``,
+is a function torch.fx records as a call) so that every compiled model exports
+(torch.export, ONNX, standalone code) without special cases.
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import List
 
 import torch
 from torch import nn
-from torch.fx._symbolic_trace import is_fx_symbolic_tracing  # no public name in torch 2.13
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "none")
 UNET_ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu")
@@ -75,7 +74,7 @@ class PerImageStandardize(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # not torch.var_mean: exported with a dynamic size, it divides a double by a
         # float, which onnxruntime refuses to load
-        exact = x.to(torch.float32 if _on_mps(x) else torch.float64)
+        exact = x.to(statistics_dtype(x))
         mean = exact.mean(dim=(2, 3), keepdim=True)
         deviations = exact - mean
         squares = (deviations * deviations).sum(dim=(2, 3), keepdim=True)
@@ -83,11 +82,15 @@ class PerImageStandardize(nn.Module):
         return (x - mean.to(x.dtype)) / (std.to(x.dtype) + self.eps)
 
 
-def _on_mps(x: torch.Tensor) -> bool:
-    """Whether ``x`` lives where float64 does not exist. torch.fx's symbolic tracer
-    (the standalone model code) cannot branch on a traced tensor's device; it takes
-    the float64 path, which CPU and CUDA run."""
-    return not is_fx_symbolic_tracing() and x.device.type == "mps"
+def statistics_dtype(x: torch.Tensor) -> torch.dtype:
+    """The dtype an image's statistics are summed in: float64, except on Apple's MPS,
+    which has none (float32 there)."""
+    return torch.float32 if x.device.type == "mps" else torch.float64
+
+
+# torch.fx's symbolic tracer (the standalone model code) cannot look at a traced
+# tensor's device: it records this call, and the standalone file carries the function
+torch.fx.wrap("statistics_dtype")
 
 
 class MergeTensors(nn.Module):

@@ -158,9 +158,11 @@ def test_per_image_standardization_on_mps_stays_in_float32(monkeypatch):
     # MPS has no float64: the statistics are float32 there, and agree to float32 rounding
     import components.layers as layers
 
+    assert layers.statistics_dtype(torch.zeros(1)) == torch.float64
+    assert layers.statistics_dtype(torch.zeros(1, device="meta")) == torch.float64
     tiles = _fluorescence_tiles()
     exact = layers.PerImageStandardize()(tiles)
-    monkeypatch.setattr(layers, "_on_mps", lambda x: True)
+    monkeypatch.setattr(layers, "statistics_dtype", lambda x: torch.float32)  # as on MPS
     converted = []
     real_to = torch.Tensor.to
     monkeypatch.setattr(torch.Tensor, "to",

@@ -140,6 +140,23 @@ def test_the_model_code_reads_like_torch_nn(tmp_path):
     assert [c["name"] for c in settings["classes"]] == ["background", "disc", "square"]
 
 
+def test_the_model_code_sums_image_statistics_in_float64_except_on_mps(tmp_path):
+    from types import SimpleNamespace
+
+    project = tiny_project(tmp_path, 1, "tile")  # per-image normalization
+    checkpoint = write_random_checkpoint(project, tmp_path / "model.pt")
+    export_checkpoint(load_project(project), checkpoint, "python", tmp_path / "out")
+    code = (tmp_path / "out" / "model.py").read_text()
+    assert "self.statistics_dtype(image)" in code and "components_layers" not in code
+    spec = importlib.util.spec_from_file_location("standalone_model",
+                                                  tmp_path / "out" / "model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    choose = module.SegmentationModel.statistics_dtype  # the generated file's own copy
+    assert choose(torch.zeros(1)) == torch.float64
+    assert choose(SimpleNamespace(device=SimpleNamespace(type="mps"))) == torch.float32
+
+
 def test_an_export_folder_is_never_written_over_a_folder_of_other_files(tmp_path):
     project = tiny_project(tmp_path, 1, "tile")
     checkpoint = write_random_checkpoint(project, tmp_path / "model.pt")

@@ -21,12 +21,17 @@ import torch
 from torch import fx, nn
 
 from components.graph import GraphDocument
+from components.layers import statistics_dtype
 from components.source import forward_source
 
 from .blame import describe_node, first_line, node_in_traceback
 from .errors import ExportError
 
 CLASS_NAME = "SegmentationModel"
+# Functions of ours that torch.fx records as calls (torch.fx.wrap): fx's name for each,
+# and the function whose source model.py carries (they need only torch)
+_HELPERS = {"components_layers_statistics_dtype": statistics_dtype}
+_FX_WRAP_LINE = re.compile(r"^torch\.fx\._symbolic_trace\.wrap\(.*\)$")
 _SKIPPED_ARGUMENTS = ("self", "device", "dtype")
 _KNOWN_GLOBALS = {"torch": "import torch", "inf": "from math import inf",
                   "nan": "from math import nan", "device": "from torch import device",
@@ -79,7 +84,8 @@ def standalone_model(model: fx.GraphModule, graph: GraphDocument, title: str
             last_node = node
         lines.append(f"        {_member_line(name, value, graph, node)}")
     lines.append("")
-    lines.extend("    " + line if line else "" for line in forward_source(flat).splitlines())
+    lines.extend("    " + line if line else "" for line in _helper_sources(flat))
+    lines.extend("    " + line if line else "" for line in _forward(flat).splitlines())
     return StandaloneModel("\n".join(lines) + "\n", flat.state_dict())
 
 
@@ -212,12 +218,30 @@ def _literal(value: Any, layer: nn.Module, graph: GraphDocument, node: str | Non
                       "code", node)
 
 
+def _forward(flat: fx.GraphModule) -> str:
+    """fx's forward, calling our helpers by their own names (without fx's wrap lines)."""
+    text = "\n".join(line for line in forward_source(flat).splitlines()
+                     if not _FX_WRAP_LINE.match(line.strip()))
+    for fx_name, function in _HELPERS.items():  # (fx names the result after it too)
+        text = re.sub(rf"\b{fx_name}\(", f"self.{function.__name__}(", text)
+    return text
+
+
+def _helper_sources(flat: fx.GraphModule) -> list[str]:
+    """Each helper the forward calls, as a static method of the class."""
+    code = flat.graph.python_code(root_module="self").src
+    return [line for fx_name, function in _HELPERS.items()
+            if re.search(rf"\b{fx_name}\(", code)
+            for line in ["@staticmethod", *inspect.getsource(function).rstrip().splitlines(), ""]]
+
+
 def _imports(flat: fx.GraphModule) -> list[str]:
     """The imports fx's code needs; a function of ours in it cannot be standalone."""
     code = flat.graph.python_code(root_module="self")
     used = [name for name in code.globals if re.search(rf"\b{re.escape(name)}\b", code.src)]
-    unknown = [name for name in used if name not in _KNOWN_GLOBALS]
+    unknown = [name for name in used if name not in _KNOWN_GLOBALS and name not in _HELPERS]
     if unknown:
         raise ExportError(f"the model calls {', '.join(unknown)}, which standalone code "
                           "cannot import (only torch)")
-    return sorted({_KNOWN_GLOBALS[name] for name in used} | {"import torch"})
+    return sorted({_KNOWN_GLOBALS[name] for name in used if name in _KNOWN_GLOBALS}
+                  | {"import torch"})

@@ -36,9 +36,11 @@ class StableBatchNorm(nn.Module):
         super().__init__()
         channels = norm.num_features
         variance = norm.running_var.detach().double()
+        device = variance.device
         weight = norm.weight.detach().double() if norm.weight is not None else torch.ones(
-            channels, dtype=torch.float64)
-        bias = norm.bias.detach() if norm.bias is not None else torch.zeros(channels)
+            channels, dtype=torch.float64, device=device)
+        bias = norm.bias.detach() if norm.bias is not None else torch.zeros(channels,
+                                                                             device=device)
         dtype, shape = norm.running_mean.dtype, (1, channels, 1, 1)
         self.register_buffer("mean", norm.running_mean.detach().clone().view(shape))
         self.register_buffer("scale", (weight / torch.sqrt(variance + norm.eps)).to(dtype)
