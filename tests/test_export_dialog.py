@@ -41,7 +41,9 @@ def test_exporting_a_python_folder_from_the_dialog(qtbot, tmp_path):
     assert dialog.start()
     assert dialog.busy and not dialog.start()  # one export at a time
     qtbot.waitUntil(lambda: not dialog.busy, timeout=60_000)
-    assert dialog.status.text().startswith(f"Exported to {tmp_path / 'tiny_1_tile_export'}.\n"
+    best = tmp_path / "runs" / "2026-01-01_10-00-00" / "best.pt"  # what a run folder means
+    assert dialog.status.text().startswith(f"Exported to {tmp_path / 'tiny_1_tile_export'} "
+                                           f"from {best}.\n"
                                            "Checked against torch on 2 images of the val "
                                            "split: largest difference 0 (limit 0.0001).")
     assert (tmp_path / "tiny_1_tile_export" / "predict.py").is_file()

@@ -52,6 +52,8 @@ class ExportDialog(QDialog):
             self.format.addItem(text, key)
         self.checkpoint = QLineEdit()
         self.checkpoint.setPlaceholderText("a run folder (its best.pt) or a .pt file")
+        self.checkpoint.setToolTip("A run folder exports its best.pt (the epoch with the best "
+                                   "validation mean IoU); a .pt file exports that checkpoint")
         self.out = QLineEdit()
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -185,7 +187,9 @@ def describe(report: dict[str, Any]) -> str:
     verified, dynamic = report["verified"], report["dynamic"]
     size = (f"height and width in multiples of {dynamic['multiple_of']}"
             if dynamic.get("height_width") else f"fixed size ({dynamic['reason']})")
-    return (f"Exported to {report['path']}.\nChecked against torch on {verified['samples']}: "
+    source = f" from {report['checkpoint']}" if report.get("checkpoint") else ""
+    return (f"Exported to {report['path']}{source}.\n"
+            f"Checked against torch on {verified['samples']}: "
             f"largest difference {verified['max_abs_diff']:.3g} (limit "
             f"{verified['tolerance']:g}).\nInput: any batch; {size}.\nLoad: {report['load']}")
 

@@ -54,7 +54,7 @@ class CompareCurves(QWidget):
             self.plots[key] = add_plot(self.graphics, index // 2, index % 2, title)
         self.plots["lr"].setLogMode(y=True)  # schedules multiply: a log axis shows them
         for key in ("iou", "accuracy"):  # a flat curve must not range the axis below 0
-            self.plots[key].setLimits(yMin=-0.02, yMax=1.02)
+            self.plots[key].setLimits(yMin=-0.05, yMax=1.05)  # as app/stats/curves.py
         self.readouts = {key: readout(plot, []) for key, plot in self.plots.items()}
         self.histories: list[RunHistory] = []
         self.labels: list[str] = []

@@ -66,7 +66,8 @@ class CurvesPanel(QWidget):
         self.plots = (self.loss_plot, self.iou_plot, self.class_plot, self.dice_plot,
                       self.accuracy_plot, self.lr_plot)
         for plot in (self.iou_plot, self.class_plot, self.dice_plot, self.accuracy_plot):
-            plot.setLimits(yMin=-0.02, yMax=1.02)  # a single point must not get a 0.6-1.4 axis
+            # a single point must not get a 0.6-1.4 axis; 0.05 leaves its symbol room at 0 or 1
+            plot.setLimits(yMin=-0.05, yMax=1.05)
         self._build_loss()
         self._build_iou()
         self.accuracy = curve(self.accuracy_plot, VAL, symbol="o")
