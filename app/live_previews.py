@@ -219,6 +219,21 @@ def content_key(graph: dict[str, Any]) -> str:
                       default=str)
 
 
+CAPTIONS = {
+    "image": "the sample as it enters the model",
+    "features": "the first channels of this node's output for the sample",
+    "mask": "left, the sample's mask; right, the classes the model predicts for it now "
+            "(with untrained weights, mostly one class)",
+}
+
+
+def thumbnail_captions(result: PreviewResult | None) -> dict[str, str]:
+    """What each node's thumbnail shows, by node id (for its tooltip on the canvas)."""
+    if result is None:
+        return {}
+    return {node_id: CAPTIONS.get(preview.kind, "") for node_id, preview in result.nodes.items()}
+
+
 def node_picture(preview: NodePreview) -> np.ndarray:
     """The picture of a node: the Target its mask beside the predicted classes."""
     if preview.kind == "mask" and preview.prediction is not None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QDockWidget, QFrame, QMainWindow, QScrollArea, QT
                                QUndoView, QWidget)
 
 from app.controller import ProjectController
+from app.live_previews import thumbnail_captions
 from app.panels.code_view import CodeView
 from app.panels.node_details import NodeDetailsPanel
 from app.panels.problems import ProblemsPanel
@@ -100,7 +101,8 @@ def connect_views(parts: Parts, controller: ProjectController, editor: CanvasEdi
     controller.select_requested.connect(lambda ids: (parts.details_dock.show(),
                                                      parts.details_dock.raise_()))
     controller.previews.updated.connect(
-        lambda: editor.scene.apply_previews(controller.previews.thumbnails))
+        lambda: editor.scene.apply_previews(controller.previews.thumbnails,
+                                            thumbnail_captions(controller.previews.result)))
 
 
 def show_on_canvas(parts: Parts, editor: CanvasEditor, node_id: str) -> None:

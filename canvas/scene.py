@@ -54,6 +54,7 @@ class GraphScene(QGraphicsScene):
         self.handler: InteractionHandler | None = None
         self.analysis: Analysis | None = None
         self.pictures: dict[str, QImage] = {}  # the live previews' thumbnails, by node id
+        self.captions: dict[str, str] = {}      # what each of them shows
         self._subscriptions = Subscriptions()
         self.sketch = GraphSketch(self)
         self.sketch_item = SketchItem(self.sketch)
@@ -105,7 +106,7 @@ class GraphScene(QGraphicsScene):
         item = NodeItem(node.id, registry.get(node.type), doc.input_ports(node.id),
                         doc.output_ports(node.id))
         item.setPos(*node.position)
-        item.set_picture(self.pictures.get(node.id))
+        item.set_picture(self.pictures.get(node.id), self.captions.get(node.id, ""))
         self._paint_mode(item)
         self.nodes[node.id] = item
         self.addItem(item)
@@ -203,11 +204,13 @@ class GraphScene(QGraphicsScene):
                             warnings.get(node_id, []))
         self.graph_changed()
 
-    def apply_previews(self, pictures: dict[str, QImage]) -> None:
-        """The live previews' thumbnails, one per node id (a node left out shows none)."""
-        self.pictures = dict(pictures)
+    def apply_previews(self, pictures: dict[str, QImage],
+                       captions: dict[str, str] | None = None) -> None:
+        """The live previews' thumbnails, one per node id (a node left out shows none),
+        and what each shows (for the node's tooltip)."""
+        self.pictures, self.captions = dict(pictures), dict(captions or {})
         for node_id, item in self.nodes.items():
-            item.set_picture(self.pictures.get(node_id))
+            item.set_picture(self.pictures.get(node_id), self.captions.get(node_id, ""))
         self.graph_changed()
 
     # --- the sketch: the whole graph in a few draw calls --------------------------------

@@ -45,6 +45,10 @@ def test_every_node_shows_its_preview_on_the_canvas_and_the_panel(with_data, qtb
     for node_id, item in scene.nodes.items():
         assert item.picture is not None, node_id
         assert item.body_rect().height() == theme.node_height(1) + theme.PREVIEW_HEIGHT
+    # the tooltip says what a thumbnail shows (a new user read the Target's as a red square)
+    assert "Picture: left, the sample&#x27;s mask; right, the classes the model predicts" \
+        in scene.nodes["target"].toolTip()
+    assert "Picture: the first channels of this node" in scene.nodes["conv1"].toolTip()
     preview = window.details.preview
     assert preview.isVisible() and not preview.message.isVisible()
     text = preview.stats.text()
@@ -129,6 +133,7 @@ def test_a_graph_with_a_problem_says_which_node_blocks_the_preview(with_data, qt
     assert message.text().startswith("No preview until this is fixed: conv2: input port 'in' "
                                      "is not connected")
     assert all(item.picture is None for item in window.editor.scene.nodes.values())
+    assert not any("Picture:" in item.toolTip() for item in window.editor.scene.nodes.values())
     window.undo_stack.undo()
     previews.request_now()
     wait_for_previews(window, qtbot)

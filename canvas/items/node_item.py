@@ -65,6 +65,7 @@ class NodeItem(QGraphicsItem):
         self._height = theme.node_height(1)
         self._rows = 1
         self.picture: QPixmap | None = None
+        self.picture_caption = ""
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
@@ -97,8 +98,13 @@ class NodeItem(QGraphicsItem):
         self._body = QRectF(0.0, 0.0, theme.NODE_WIDTH, self._height)
         self._bounds = self._body.adjusted(-margin, -5, margin, 5)
 
-    def set_picture(self, image: QImage | None) -> None:
-        """Show the live preview's picture under the ports (None: no picture, no room)."""
+    def set_picture(self, image: QImage | None, caption: str = "") -> None:
+        """Show the live preview's picture under the ports (None: no picture, no room);
+        ``caption`` says in the tooltip what the picture shows."""
+        caption = caption if image is not None else ""
+        if caption != self.picture_caption:
+            self.picture_caption = caption
+            self._refresh_tooltip()
         if image is None and self.picture is None:
             return
         had = self.picture is not None
@@ -130,6 +136,8 @@ class NodeItem(QGraphicsItem):
                   for p in self.problems]
         lines += [f"<span style='color:{theme.WARNING.name()}'>Note: {escape(w)}</span>"
                   for w in self.warnings]
+        if self.picture_caption:
+            lines.append(f"Picture: {escape(self.picture_caption)}")
         self.setToolTip("<br>".join(lines))
 
     @property
