@@ -252,6 +252,7 @@ class RunPanels(QObject):
         except OSError as error:
             self.window.statusBar().showMessage(f"Could not keep the result: {error}", 8000)
         self.test.set_evaluation(result, images, run_setup.class_colors(Path(run_dir)))
+        self.runs.refresh()  # its Test IoU
         self._adopt_pending()
 
     def _compare(self, paths: Sequence[str]) -> None:

@@ -93,6 +93,7 @@ class RunInfo:
     epochs_planned: int | None = None
     best_mean_iou: float | None = None
     best_epoch: int | None = None
+    test_mean_iou: float | None = None  # from eval_test.json, once the run was evaluated
     device: str | None = None
     message: str | None = None
     has_last: bool = False
@@ -154,6 +155,7 @@ def read_run(path: Path, active: Iterable[Path] = (), now: float | None = None) 
                    message=_text(record.get("message")) or _text(record.get("error")),
                    has_last=(path / LAST).is_file(), has_best=(path / BEST).is_file())
     _fill_progress(info, record, rows)
+    info.test_mean_iou = _number((read_evaluation(path) or {}).get("mean_iou"))
     _fill_status(info, record, {Path(a).resolve() for a in active}, now)
     return info
 

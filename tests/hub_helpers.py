@@ -88,7 +88,10 @@ def populated_workspace(workspace: Path) -> Path:
     write_run(cells, "2026-11-26_14-30-00", epochs=2, status="failed",
               started="2026-11-26T14:30:00")
     nuclei = write_model(workspace, "Nuclei demo", template="demo", age_s=600)
-    write_run(nuclei, "2026-11-27_08-00-00", epochs=6, scale=1.05, started="2026-11-27T08:00:00")
+    evaluated = write_run(nuclei, "2026-11-27_08-00-00", epochs=6, scale=1.05,
+                          started="2026-11-27T08:00:00")
+    (evaluated / "eval_test.json").write_text(json.dumps({"split": "test", "mean_iou": 0.726}),
+                                              encoding="utf-8")
     write_model(workspace, "Scratch U-Net", template="unet_from_scratch", age_s=7200)
     write_model(workspace, "Bacteria", age_s=86400)
     broken = workspace / "Broken" / "Broken.json"

@@ -45,6 +45,8 @@ def test_hub_screenshot(hub, shots):
     QApplication.processEvents()
     assert hub.workspace_label.text() == "~/U-Net Studio"
     assert hub.tree.model_names()[:3] == ["Broken", "Nuclei demo", "Cells"]
+    demo_run = hub.tree.topLevelItem(1).child(0)
+    assert (demo_run.text(4), demo_run.text(5)) == ("finished", "0.726")  # its test IoU
     assert hub.details.title.text() == "Cells"
     assert hub.size().width() == 1280  # nothing in it pushes the window wider
     assert hub.tree.columnWidth(0) > 300  # the names have room

@@ -47,7 +47,7 @@ def listing(qtbot, runs_folder):
 
 def rows(listing):
     tree = listing.tree
-    return [[tree.topLevelItem(r).text(c) for c in range(5)]
+    return [[tree.topLevelItem(r).text(c) for c in range(6)]
             for r in range(tree.topLevelItemCount())]
 
 
@@ -114,3 +114,13 @@ def test_no_runs_says_how_to_get_one(qtbot, tmp_path):
     assert widget.tree.topLevelItemCount() == 0 and widget.empty.isVisible()
     widget.set_project(None)
     assert widget.folders == []
+
+
+def test_an_evaluated_run_shows_its_test_iou(listing, runs_folder):
+    assert [r[5] for r in rows(listing)] == ["–", "–", "–"]  # none evaluated yet
+    (runs_folder / "2026-11-24_10-00-00" / "eval_test.json").write_text(
+        json.dumps({"split": "test", "mean_iou": 0.6123, "classes": []}))
+    (runs_folder / "2026-11-25_10-00-00" / "eval_test.json").write_text("{not json")
+    listing.refresh()
+    assert listing.tree.headerItem().text(5) == "Test IoU"
+    assert [r[5] for r in rows(listing)] == ["–", "–", "0.612"]  # a damaged file: no number

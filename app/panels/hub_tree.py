@@ -19,7 +19,8 @@ from app.stats.runs_list import STATUS_COLORS, row_texts, row_tooltip
 
 from .hub_thumbnail import graph_pixmap
 
-COLUMNS = ("Model / run", "Modified / started", "Runs / epochs", "Best val IoU", "Status")
+COLUMNS = ("Model / run", "Modified / started", "Runs / epochs", "Best val IoU", "Status",
+           "Test IoU")
 THUMB = QSize(112, 64)
 MODEL, RUN = "model", "run"
 ERROR_COLOR = "#b91c1c"

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from app import runs
 
-COLUMNS = ("Run", "Date", "Epochs", "Best val IoU", "Status")
+COLUMNS = ("Run", "Date", "Epochs", "Best val IoU", "Status", "Test IoU")
 STATUS_COLORS = {"running": "#1d4ed8", "finished": "#15803d", "stopped": "#a16207",
                  "failed": "#b91c1c", "interrupted": "#b91c1c"}
 POLL_MS = 3000
@@ -32,7 +32,8 @@ def row_texts(info: runs.RunInfo) -> list[str]:
     best = (f"{info.best_mean_iou:.3f} (epoch {info.best_epoch})"
             if info.best_mean_iou is not None and info.best_epoch
             else f"{info.best_mean_iou:.3f}" if info.best_mean_iou is not None else "–")
-    return [info.name, date, epochs, best, info.status_text]
+    test = f"{info.test_mean_iou:.3f}" if info.test_mean_iou is not None else "–"
+    return [info.name, date, epochs, best, info.status_text, test]
 
 
 def row_tooltip(info: runs.RunInfo) -> str:
