@@ -70,7 +70,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if advice:
         print(advice, file=sys.stderr)
         return EXIT_PROBLEMS
-    from app.main_window import run_gui  # Qt only when the GUI is asked for
+    from app.gui_start import run_gui  # Qt only when the GUI is asked for
     return run_gui(args.project)
 
 

@@ -15,7 +15,7 @@ settings.load_profile("studio")
 
 # --- canvas and main window (Qt) -------------------------------------------------------
 # PySide6 6.12 leaks a reference to None on every void C++ call under CPython 3.11;
-# canvas/pyside_fix.py explains. The GUI entry point (app.main_window.run_gui) applies it;
+# canvas/pyside_fix.py explains. The GUI entry point (app.gui_start.run_gui) applies it;
 # tests build windows without that entry point, so it is applied here.
 from canvas.pyside_fix import make_none_immortal  # noqa: E402
 

@@ -17,7 +17,7 @@ def test_python_main_py_without_a_project_opens_the_demo_with_the_hub_in_front(m
     from PySide6.QtCore import QTimer
 
     import app.main_window as main_window_module
-    from app.main_window import run_gui
+    from app.gui_start import run_gui
 
     monkeypatch.setattr(main_window_module, "default_settings", lambda: studio_settings)
     monkeypatch.setattr(main_window_module, "default_folder", lambda: tmp_path / "recovery")

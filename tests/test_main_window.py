@@ -343,7 +343,8 @@ def test_run_gui_opens_the_given_project_and_returns(monkeypatch, tmp_path, qapp
     from PySide6.QtCore import QTimer
 
     import app.main_window as main_window_module
-    from app.main_window import MainWindow, run_gui
+    from app.gui_start import run_gui
+    from app.main_window import MainWindow
 
     monkeypatch.setattr(main_window_module, "default_settings", lambda: studio_settings)
     monkeypatch.setattr(main_window_module, "default_folder", lambda: tmp_path / "recovery")
