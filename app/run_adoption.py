@@ -17,7 +17,6 @@ saved takes all of its finished runs.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Mapping
 
 from app import runs
+from app.data.problems import plural
 from app.data.relocate import relocate
 from app.project import write_json_atomic
 
@@ -41,15 +41,11 @@ class Adoption:
         """One line for the status bar; empty when there was nothing to move."""
         parts = []
         if self.moved:
-            parts.append(f"Moved {runs_word(len(self.moved))} of the unsaved project to "
+            parts.append(f"Moved {plural(len(self.moved), 'run')} of the unsaved project to "
                          f"{target}")
         for path, reason in self.kept:
             parts.append(f"{path.name} stays in {path.parent} ({reason})")
         return "; ".join(parts)
-
-
-def runs_word(count: int) -> str:
-    return f"{count} run" + ("" if count == 1 else "s")
 
 
 def adopt_runs(source: Path, target: Path, busy: Mapping[Path, str] | None = None) -> Adoption:
@@ -124,25 +120,16 @@ def _rewrite(run_dir: Path, folder: Path, final: Path | None = None) -> None:
     """The snapshot's relative data paths and run.json's project path, for a run that
     was in ``run_dir`` and is now in ``folder`` (on its way to ``final``)."""
     final = final or folder
-    project = _read(folder / runs.PROJECT_FILE)
+    project = runs.read_json(folder / runs.PROJECT_FILE) or {}
     if isinstance(project.get("data"), dict):
         project["data"] = relocate(project["data"], run_dir, final)
         write_json_atomic(folder / runs.PROJECT_FILE, project)
-    record = _read(folder / runs.RUN_FILE)
+    record = runs.read_json(folder / runs.RUN_FILE) or {}
     trained = record.get("project")
     if isinstance(trained, str) and Path(os.path.abspath(trained)).parent == Path(
             os.path.abspath(run_dir)):  # its own snapshot, as the window starts runs
         record["project"] = str(final / Path(trained).name)
         write_json_atomic(folder / runs.RUN_FILE, record)
-
-
-def _read(path: Path) -> dict:
-    """A JSON object, or {} for a file that is missing or unreadable (nothing to rewrite)."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _remove_if_empty(folder: Path) -> None:

@@ -177,12 +177,16 @@ class RunPanels(QObject):
         self._adopt_pending()
 
     # --- the runs list and the test view --------------------------------------------
-    def update_runs_folder(self, *args: object) -> None:
+    def update_runs_folder(self, *args: object) -> bool:
+        """List the project's runs/ (and a folder of runs still to follow it); True when
+        that changed the folders (which lists them again)."""
         folders = [self.runs_base() / "runs"]
         if self.pending_runs is not None and self.pending_runs != folders[0]:
             folders.append(self.pending_runs)  # a run that stayed behind, still listed
-        if self.runs.folders != folders:
-            self.runs.set_folders(folders)
+        if self.runs.folders == folders:
+            return False
+        self.runs.set_folders(folders)
+        return True
 
     def runs_base(self) -> Path:
         """The folder whose runs/ the list shows (run_setup.runs_base)."""
@@ -210,8 +214,8 @@ class RunPanels(QObject):
             self.shown = moved[self.shown]
         if self.test.run_dir in moved:
             self._set_test_run(moved[self.test.run_dir])
-        self.update_runs_folder()
-        self.runs.refresh()
+        if not self.update_runs_folder():
+            self.runs.refresh()
         return adoption.summary(target)
 
     def _busy(self) -> dict[Path, str]:
@@ -252,8 +256,9 @@ class RunPanels(QObject):
         except OSError as error:
             self.window.statusBar().showMessage(f"Could not keep the result: {error}", 8000)
         self.test.set_evaluation(result, images, run_setup.class_colors(Path(run_dir)))
-        self.runs.refresh()  # its Test IoU
-        self._adopt_pending()
+        if self.pending_runs is None:
+            self.runs.refresh()  # its Test IoU
+        self._adopt_pending()  # (which lists the runs again)
 
     def _compare(self, paths: Sequence[str]) -> None:
         self.test.compare_runs([Path(p) for p in paths])

@@ -224,7 +224,7 @@ def install_export(window: QMainWindow, controller: ProjectController) -> QActio
 def open_export_dialog(window: QMainWindow, controller: ProjectController) -> ExportDialog:
     dialog = getattr(window, "_export_dialog", None)
     if dialog is None or dialog.controller is not controller:
-        dialog = ExportDialog(controller, window, lambda: _runs_folder(window, controller))
+        dialog = ExportDialog(controller, window, lambda: _runs_folder(window))
         window._export_dialog = dialog  # one per window, kept with its last result
     else:
         dialog.offer_newest_checkpoint()  # a run may have ended since
@@ -234,14 +234,10 @@ def open_export_dialog(window: QMainWindow, controller: ProjectController) -> Ex
     return dialog
 
 
-def _runs_folder(window: QMainWindow, controller: ProjectController) -> Path | None:
+def _runs_folder(window: QMainWindow) -> Path | None:
     """Where the window's Train puts this project's runs (None: no run panels)."""
     panels = getattr(window, "run_panels", None)
-    if panels is None:
-        return None
-    from app import run_setup
-
-    return run_setup.runs_base(controller.project, panels.monitor.unsaved_base) / "runs"
+    return panels.runs_base() / "runs" if panels is not None else None
 
 
 def _file_menu(window: QMainWindow) -> QMenu:
